@@ -1,0 +1,11 @@
+"""One machine, for development and the `make run` demo."""
+
+from .base import *  # noqa: F401,F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Static files come from the app folders through whitenoise's finders; no collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

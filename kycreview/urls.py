@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+
+def health(request):
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("v3/", include("submissions.urls")),
+    path("v3/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("v3/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("v3/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("health", health, name="health"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,6 @@
+from django.db import models
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REJECT = "reject", "Reject"

@@ -1,0 +1,56 @@
+"""API key authentication: `x-api-key` names the project; wrong or missing keys get `unauthorized`."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import BaseAuthentication
+
+from .codes import Step1ErrorCode
+from .exceptions import SubmissionError
+from .models import ApiKey, Project
+
+# last_used_at is for operators ("is this key still in use?"), so minute precision is
+# enough and spares a write on every request.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def api_key_authenticate(raw_key: str) -> ApiKey:
+    parts = ApiKey.split(raw_key) if raw_key else None
+    api_key = (
+        ApiKey.objects.select_related("project").filter(prefix=parts[0], revoked_at__isnull=True).first()
+        if parts
+        else None
+    )
+    if api_key is None or not api_key.matches(raw_key):
+        raise SubmissionError(Step1ErrorCode.UNAUTHORIZED)
+    now = timezone.now()
+    if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_PRECISION:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    return api_key
+
+
+def api_project_resolve(*, api_key: ApiKey, project_id: str) -> Project:
+    """The key's project, refusing another project's id and closed projects."""
+    project = api_key.project
+    if project_id and project_id != project.project_id:
+        raise SubmissionError(Step1ErrorCode.INVALID_REQUEST)
+    if not project.is_active:
+        raise SubmissionError(Step1ErrorCode.INVALID_PROJECT)
+    return project
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        return (None, api_key_authenticate(request.headers.get("x-api-key", "").strip()))
+
+    def authenticate_header(self, request) -> str:
+        return "x-api-key"
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "submissions.auth.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "x-api-key"}

@@ -1,0 +1,86 @@
+"""What a check is, what it returns, and the registry the pipeline runs.
+
+A check knows nothing about HTTP or the database: it reads a `CheckContext` (the
+submission's data, the decoded images, what earlier checks extracted) and returns a
+`CheckReport` (findings, score, threshold, evidence). The pipeline records it and turns
+findings into answers.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.db import models
+
+from ..choices import FileKind, Step
+from ..images import ImageUpload
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a check found: a retry code (HTTP 200) or an error code (HTTP 400).
+
+    Which of the two follows from the code's family (`Step1RetryCode` vs `Step1ErrorCode`).
+    """
+
+    code: models.TextChoices
+    variant: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CheckReport:
+    findings: list[Finding] = field(default_factory=list)
+    score: float | None = None
+    threshold: float | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CheckContext:
+    submission: Any  # submissions.models.Submission; typed loosely to keep this module model-free
+    project: Any
+    step: Step
+    images: dict[FileKind, ImageUpload] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    # Written by checks for later checks and for the submission (OCR fields, resolved id type).
+    extracted: dict[str, Any] = field(default_factory=dict)
+
+
+class Check:
+    """Base class of a registered check.
+
+    `codes` lists every code the check may return: the pipeline uses it to skip a check
+    whose every code is switched off by the project's options, and docs list it.
+    `fault_code` is the error answered when the check itself fails to run.
+    """
+
+    name: ClassVar[str]
+    step: ClassVar[Step]
+    codes: ClassVar[tuple[models.TextChoices, ...]]
+    fault_code: ClassVar[models.TextChoices | None] = None
+
+    def applies(self, ctx: CheckContext) -> bool:
+        return True
+
+    def run(self, ctx: CheckContext) -> CheckReport:
+        raise NotImplementedError
+
+
+_REGISTRY: dict[Step, list[Check]] = {step: [] for step in Step}
+
+
+def check_register(check_class: type[Check]) -> type[Check]:
+    """Class decorator: add one instance of the check to its step's pipeline, in import order."""
+    if any(existing.name == check_class.name for existing in _REGISTRY[check_class.step]):
+        raise ValueError(f"check {check_class.name!r} is registered twice")
+    _REGISTRY[check_class.step].append(check_class())
+    return check_class
+
+
+def check_unregister(name: str) -> None:
+    for checks in _REGISTRY.values():
+        checks[:] = [check for check in checks if check.name != name]
+
+
+def check_list(step: Step) -> list[Check]:
+    return list(_REGISTRY[step])

@@ -1,0 +1,637 @@
+"""Writes on submissions: the only callers of the Submission transitions.
+
+Each public service runs in one transaction (the request's, or its own), locks what it
+changes, refuses with a documented code before writing anything, writes an audit row for
+every state change, and leaves no stored file behind when it raises.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import django_fsm as fsm
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.services import Actor, audit_record
+from reviews.codes import RejectCode
+
+from .bank import BankUnavailable, bank_adapter, bank_code_generate
+from .checks import CheckContext, Finding, PipelineOutcome, pipeline_run
+from .checks.bank import bank_code_hash
+from .choices import ID_TYPE_UNIVERSAL, AddressCollection, FileKind, Step, SubmissionStatus
+from .codes import Step1ErrorCode, Step2ErrorCode, code_message
+from .exceptions import SubmissionError
+from .images import ImageUpload
+from .inputs import PreStep2Input, Step1Input, Step2Input
+from .models import (
+    API_KEY_PREFIX_LENGTH,
+    ApiKey,
+    BankVerification,
+    CheckResult,
+    Project,
+    StoredFile,
+    Submission,
+    api_key_hash,
+)
+from .names import name_normalise, names_match
+from .rules import RuleRejection, rules_evaluate
+from .selectors import (
+    project_list_active,
+    submission_applicant_statuses,
+    submission_current_file,
+    submission_identity_is_approved,
+    submission_list_expirable_ids,
+    submission_list_timeout_ids,
+)
+
+logger = logging.getLogger(__name__)
+
+AUTOMATED_ONLY_COMMENT = "Automated processing could not approve this submission."
+
+
+@dataclass
+class StepAnswer:
+    """What a step answers: the submission as it now is, and the retries to show, if any."""
+
+    submission: Submission
+    retry: list[Finding] = field(default_factory=list)
+
+
+# -- applicants ----------------------------------------------------------------------
+
+
+def submission_lock_applicant(*, project: Project, email: str) -> None:
+    """Serialise the guards of one applicant (project + email) until the transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock on a hash of the pair, so two requests
+    for the same email cannot both pass the pending/period guards. SQLite: every write
+    transaction is already exclusive (IMMEDIATE), which serialises the same way.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{project.pk}:{email}"])
+
+
+def submission_guard_applicant(
+    *, project: Project, email: str, custom_options: dict, codes: type, exclude_pk: int | None = None
+) -> None:
+    """Refuse an email that is pending review, or approved/rejected within the project's periods.
+
+    `codes` is the step's error family (Step1ErrorCode or Step2ErrorCode); `reviewing`
+    exists at Step 1 only, where a new submission would be created.
+    """
+    now = timezone.now()
+    approved_days = project.approved_period_days if custom_options.get("approvePeriod", True) else 0
+    rejected_days = project.rejected_period_days if custom_options.get("rejectPeriod", True) else 0
+    statuses = submission_applicant_statuses(
+        project=project,
+        email=email,
+        approved_since=now - timedelta(days=approved_days) if approved_days else None,
+        rejected_since=now - timedelta(days=rejected_days) if rejected_days else None,
+        exclude_pk=exclude_pk,
+    )
+    if SubmissionStatus.PENDING in statuses and codes is Step1ErrorCode:
+        raise SubmissionError(Step1ErrorCode.REVIEWING, email=email)
+    if SubmissionStatus.APPROVED in statuses:
+        raise SubmissionError(codes.PROCESSED_SUBMISSION, variant="approved_period", email=email)
+    if SubmissionStatus.REJECTED in statuses:
+        raise SubmissionError(codes.REJECTED_SUBMISSION, email=email)
+
+
+def submission_identity_key(*, name: str, date_of_birth: str, issuing_country: str) -> str:
+    """Keyed hash of the normalised identity: equal people give equal keys, the table leaks none."""
+    material = f"{name_normalise(name)}|{date_of_birth}|{issuing_country}"
+    return hmac.new(settings.SECRET_KEY.encode(), material.encode(), hashlib.sha256).hexdigest()
+
+
+# -- files ---------------------------------------------------------------------------
+
+
+@contextmanager
+def stored_files_guard() -> Iterator[list[str]]:
+    """Collect the storage names written inside; delete them all if the block raises."""
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        for name in written:
+            try:
+                default_storage.delete(name)
+            except Exception:  # noqa: BLE001 - cleanup must not hide the original error
+                logger.exception("could not delete %s after a failed request", name)
+        raise
+
+
+def submission_files_store(
+    *, submission: Submission, uploads: dict[str, ImageUpload], written: list[str], error_code
+) -> list[StoredFile]:
+    """Save the uploads and supersede older files of the same kinds (kept, never overwritten)."""
+    now = timezone.now()
+    StoredFile.objects.filter(submission=submission, kind__in=list(uploads), superseded_at__isnull=True).update(
+        superseded_at=now
+    )
+    stored = []
+    for kind, upload in uploads.items():
+        record = StoredFile(
+            submission=submission,
+            kind=kind,
+            sha256=upload.sha256,
+            content_type=upload.content_type,
+            width=upload.width,
+            height=upload.height,
+            byte_size=upload.byte_size,
+            created_at=now,
+        )
+        try:
+            record.file.save(upload.extension, ContentFile(upload.data), save=False)
+        except Exception as exc:
+            logger.exception("storage refused the %s image of %s", kind, submission.submission_id)
+            raise SubmissionError(error_code) from exc
+        written.append(record.file.name)
+        stored.append(record)
+    StoredFile.objects.bulk_create(stored)
+    return stored
+
+
+# -- checks and retries --------------------------------------------------------------
+
+
+def submission_checks_record(*, submission: Submission, step: Step, outcome: PipelineOutcome) -> None:
+    CheckResult.objects.bulk_create(
+        CheckResult(
+            submission=submission,
+            step=step,
+            attempt=submission.retry_count,
+            check_name=run.check_name,
+            outcome=run.outcome,
+            code=run.finding.code.value if run.finding else "",
+            message=code_message(run.finding.code, run.finding.variant, **run.finding.params) if run.finding else "",
+            score=run.report.score,
+            threshold=run.report.threshold,
+            evidence=run.report.evidence,
+            duration_ms=round(run.duration_ms, 3),
+        )
+        for run in outcome.runs
+    )
+
+
+def _submission_reject(
+    *, submission: Submission, rejections: list[RuleRejection], actor: Actor, action: str
+) -> None:
+    before = {"status": submission.status}
+    submission.reject(codes=[r.code.value for r in rejections], comments=[r.comment for r in rejections])
+    submission.save()
+    audit_record(
+        actor=actor,
+        action=action,
+        submission=submission,
+        before=before,
+        after={"status": submission.status, "reject_codes": submission.reject_codes},
+    )
+
+
+def submission_retry_record(
+    *, submission: Submission, step: Step, findings: list[Finding], actor: Actor
+) -> None:
+    """Count one retry; at the project's limit the submission is rejected with too_many_retry."""
+    submission.retry()
+    submission.save()
+    audit_record(
+        actor=actor,
+        action=f"{step}_retry",
+        submission=submission,
+        after={"retry_count": submission.retry_count, "retry_codes": [f.code.value for f in findings]},
+    )
+    if not submission.has_retries_left():
+        rejection = RuleRejection(RejectCode.TOO_MANY_RETRY, code_message(RejectCode.TOO_MANY_RETRY))
+        _submission_reject(
+            submission=submission, rejections=[rejection], actor=Actor.system("retry limit"), action="auto_rejected"
+        )
+
+
+def _submission_lock(*, project: Project, submission_id: str) -> Submission:
+    submission = (
+        Submission.objects.select_for_update(of=("self",))
+        .filter(project=project, submission_id=submission_id)
+        .first()
+    )
+    if submission is None:
+        raise SubmissionError(Step2ErrorCode.INVALID_SUBMISSION_ID)
+    submission.project = project
+    return submission
+
+
+def _submission_require_open(submission: Submission) -> None:
+    """The state rules shared by Step 1 retries, PreStep2 and Step 2."""
+    if submission.erased_at is not None:
+        raise SubmissionError(Step2ErrorCode.NO_SUBMISSION)
+    if submission.status != SubmissionStatus.INCOMPLETE:
+        raise SubmissionError(Step2ErrorCode.PROCESSED_SUBMISSION)
+    if not submission.is_within_validity():
+        raise SubmissionError(Step2ErrorCode.EXCEEDED_72HOUR_LIMIT)
+
+
+# -- Step 1 --------------------------------------------------------------------------
+
+
+def _step1_check_id_type_rules(project: Project, data: Step1Input) -> None:
+    universal = data.id_type == ID_TYPE_UNIVERSAL
+    if universal and data.issuing_country == "KOR":
+        raise SubmissionError(Step1ErrorCode.INVALID_IDTYPE, variant="korea")
+    if universal and not project.universal_id:
+        raise SubmissionError(Step1ErrorCode.INVALID_IDTYPE)
+    # Korean IDs cannot use universal mode, so a specific type stays valid for them.
+    if not universal and project.universal_id and data.issuing_country != "KOR":
+        raise SubmissionError(Step1ErrorCode.INVALID_IDTYPE, variant="specific_with_universal")
+    if universal and data.id_back_image is None:
+        raise SubmissionError(Step1ErrorCode.MISSING_PARAMETERS, variant="universal_back_image")
+
+
+def _step1_submission_for_retry(*, project: Project, data: Step1Input) -> Submission:
+    submission = _submission_lock(project=project, submission_id=data.submission_id)
+    if submission.email != data.email:
+        raise SubmissionError(Step2ErrorCode.INVALID_SUBMISSION_ID)
+    _submission_require_open(submission)
+    if submission.is_step1_complete():
+        raise SubmissionError(Step1ErrorCode.PROCESSED_SUBMISSION)
+    submission.issuing_country = data.issuing_country
+    submission.requested_id_type = data.id_type
+    submission.id_type = "" if data.id_type == ID_TYPE_UNIVERSAL else data.id_type
+    return submission
+
+
+def _step1_submission_create(*, project: Project, data: Step1Input, client_ip: str | None) -> Submission:
+    submission_lock_applicant(project=project, email=data.email)
+    submission_guard_applicant(
+        project=project, email=data.email, custom_options=data.custom_options, codes=Step1ErrorCode
+    )
+    return Submission.objects.create(
+        project=project,
+        email=data.email,
+        userid=data.userid,
+        cf1=data.cf1,
+        cf2=data.cf2,
+        cf3=data.cf3,
+        client_ip=client_ip,
+        requested_id_type=data.id_type,
+        id_type="" if data.id_type == ID_TYPE_UNIVERSAL else data.id_type,
+        issuing_country=data.issuing_country,
+        custom_options=data.custom_options,
+    )
+
+
+def submission_step1(*, project: Project, actor: Actor, data: Step1Input, client_ip: str | None = None) -> StepAnswer:
+    """Create a submission (or retry its Step 1) and run the document checks.
+
+    Caller holds the request transaction; an error leaves no row and no file behind.
+    """
+    _step1_check_id_type_rules(project, data)
+    if data.submission_id:
+        submission = _step1_submission_for_retry(project=project, data=data)
+        created = False
+    else:
+        submission = _step1_submission_create(project=project, data=data, client_ip=client_ip)
+        created = True
+    uploads = {FileKind.ID_FRONT: data.id_image}
+    if data.id_back_image is not None:
+        uploads[FileKind.ID_BACK] = data.id_back_image
+    with stored_files_guard() as written:
+        submission_files_store(
+            submission=submission, uploads=uploads, written=written, error_code=Step1ErrorCode.SAVE_IMAGE_ERROR
+        )
+        ctx = CheckContext(submission=submission, project=project, step=Step.STEP1, images=uploads)
+        outcome = pipeline_run(ctx)
+        if outcome.error is not None:
+            raise outcome.error
+        submission_checks_record(submission=submission, step=Step.STEP1, outcome=outcome)
+        if created:
+            audit_record(actor=actor, action="created", submission=submission,
+                         after={"status": submission.status, "email": submission.email})
+        if outcome.retry:
+            submission_retry_record(submission=submission, step=Step.STEP1, findings=outcome.retry, actor=actor)
+            return StepAnswer(submission=submission, retry=outcome.retry)
+        submission.extracted_data = {**submission.extracted_data, **ctx.extracted}
+        if not submission.id_type and ctx.extracted.get("id_type"):
+            submission.id_type = ctx.extracted["id_type"]
+        submission.complete_step1()
+        submission.save()
+        audit_record(actor=actor, action="step1_completed", submission=submission,
+                     after={"id_type": submission.id_type, "issuing_country": submission.issuing_country})
+    return StepAnswer(submission=submission)
+
+
+# -- PreStep2 ------------------------------------------------------------------------
+
+
+def _account_mask(account_number: str) -> str:
+    return "*" * (len(account_number) - 4) + account_number[-4:]
+
+
+def submission_prestep2(*, project: Project, actor: Actor, data: PreStep2Input) -> Submission:
+    """Ask the bank to deposit 1 won with a fresh code; a repeat replaces the previous code."""
+    if not project.account_occupancy_kor:
+        raise SubmissionError(Step2ErrorCode.INVALID_BANK_AUTHENTICATION)
+    submission = _submission_lock(project=project, submission_id=data.submission_id)
+    _submission_require_open(submission)
+    if not submission.is_step1_complete():
+        raise SubmissionError(Step2ErrorCode.INVALID_SUBMISSION_ID)
+    code = bank_code_generate()
+    try:
+        deposit = bank_adapter().deposit_one_won(
+            bank_code=data.bank_code,
+            account_number=data.account_number,
+            depositor_text=f"KYC{code}",
+            user_name=data.user_name,
+        )
+    except BankUnavailable as exc:
+        logger.warning("bank deposit failed for %s: %s", submission.submission_id, exc)
+        raise SubmissionError(Step2ErrorCode.UNEXPECTED_ERROR) from exc
+    now = timezone.now()
+    BankVerification.objects.update_or_create(
+        submission=submission,
+        defaults={
+            "bank_code": data.bank_code,
+            "account_number_masked": _account_mask(data.account_number),
+            "account_number_hash": hashlib.sha256(data.account_number.encode()).hexdigest(),
+            "user_name": data.user_name,
+            "account_holder_name": deposit.account_holder_name,
+            "code_hash": bank_code_hash(submission_id=submission.submission_id, code=code),
+            "provider_reference": deposit.reference,
+            "deposited_at": now,
+            "expires_at": now + settings.KYC_BANK_CODE_TTL,
+        },
+    )
+    submission.complete_prestep2()
+    submission.save()
+    audit_record(actor=actor, action="prestep2_deposited", submission=submission,
+                 after={"bank_code": data.bank_code, "account": _account_mask(data.account_number)})
+    return submission
+
+
+# -- Step 2 --------------------------------------------------------------------------
+
+
+def _step2_check_request_rules(*, project: Project, submission: Submission, data: Step2Input) -> None:
+    if not submission.is_step1_complete():
+        raise SubmissionError(Step2ErrorCode.INVALID_SUBMISSION_ID)
+    front = submission_current_file(submission=submission, kind=FileKind.ID_FRONT)
+    if front is None or not default_storage.exists(front.file.name):
+        raise SubmissionError(Step2ErrorCode.NO_SUBMISSION)
+    if not submission.id_type and not data.fields.get("idType"):
+        raise SubmissionError(Step2ErrorCode.INVALID_IDTYPE)
+    wants_data = project.address_collection in (AddressCollection.ADDRESS, AddressCollection.BOTH)
+    wants_image = project.address_collection in (AddressCollection.IMAGE, AddressCollection.BOTH)
+    if (wants_data and not data.has_address) or (wants_image and data.address_image is None):
+        raise SubmissionError(Step2ErrorCode.MISSING_ADDRESS)
+    if project.account_occupancy_kor:
+        if not data.fields.get("userOccupancyName") or not data.fields.get("userOccupancyCode"):
+            raise SubmissionError(Step2ErrorCode.MISSING_REQUIRED_FIELD)
+        verification = BankVerification.objects.filter(submission=submission).first()
+        if verification is None or verification.expires_at < timezone.now():
+            raise SubmissionError(Step2ErrorCode.INVALID_BANK_AUTHENTICATION)
+        if not names_match(verification.user_name, data.name):
+            raise SubmissionError(Step2ErrorCode.BANK_AUTHENTICATION_FAIL)
+
+
+def submission_decide_automatically(
+    *, submission: Submission, project: Project, score: float | None
+) -> None:
+    """After a successful Step 2: the reject rules, then auto-approval, else Pending review."""
+    system = Actor.system("automatic rules")
+    rejections = rules_evaluate(submission, project)
+    if project.reject_duplicate_user and submission_identity_is_approved(
+        project=project, identity_key=submission.identity_key, exclude_pk=submission.pk
+    ):
+        rejections.append(RuleRejection(RejectCode.DUPLICATE_USER, code_message(RejectCode.DUPLICATE_USER)))
+    if rejections:
+        _submission_reject(submission=submission, rejections=rejections, actor=system, action="auto_rejected")
+        return
+    if project.auto_approve_score is not None and score is not None and score >= project.auto_approve_score:
+        submission.approve()
+        submission.save()
+        audit_record(actor=system, action="auto_approved", submission=submission,
+                     before={"status": SubmissionStatus.PENDING}, after={"status": submission.status, "score": score})
+        return
+    if project.automated_processing_only:
+        rejection = RuleRejection(RejectCode.OTHER, AUTOMATED_ONLY_COMMENT)
+        _submission_reject(submission=submission, rejections=[rejection], actor=system, action="auto_rejected")
+
+
+def submission_step2(*, project: Project, actor: Actor, data: Step2Input) -> StepAnswer:
+    """Selfie, identity data, address and bank code: run the Step 2 checks, then decide.
+
+    Caller holds the request transaction. The submission row is locked first, so of
+    concurrent Step 2 requests one proceeds and the others see it already processed.
+    """
+    submission = _submission_lock(project=project, submission_id=data.submission_id)
+    _submission_require_open(submission)
+    _step2_check_request_rules(project=project, submission=submission, data=data)
+    submission_lock_applicant(project=project, email=submission.email)
+    submission_guard_applicant(
+        project=project,
+        email=submission.email,
+        custom_options=submission.custom_options,
+        codes=Step2ErrorCode,
+        exclude_pk=submission.pk,
+    )
+    uploads = {FileKind.SELFIE: data.face_image}
+    if data.address_image is not None:
+        uploads[FileKind.ADDRESS] = data.address_image
+    entered = {"name": data.name, "date_of_birth": data.date_of_birth.isoformat(), **data.fields}
+    entered.pop("userOccupancyCode", None)  # a one-time secret, checked and not kept
+    with stored_files_guard() as written:
+        submission_files_store(
+            submission=submission, uploads=uploads, written=written, error_code=Step2ErrorCode.UNEXPECTED_ERROR
+        )
+        ctx = CheckContext(
+            submission=submission, project=project, step=Step.STEP2, images=uploads,
+            data={"name": data.name, "date_of_birth": data.date_of_birth, **data.fields},
+        )
+        outcome = pipeline_run(ctx)
+        if outcome.error is not None:
+            raise outcome.error
+        submission_checks_record(submission=submission, step=Step.STEP2, outcome=outcome)
+        if outcome.retry:
+            submission_retry_record(submission=submission, step=Step.STEP2, findings=outcome.retry, actor=actor)
+            return StepAnswer(submission=submission, retry=outcome.retry)
+        if not submission.id_type:
+            submission.id_type = data.fields["idType"]
+        submission.entered_data = entered
+        submission.extracted_data = {**submission.extracted_data, **ctx.extracted}
+        submission.identity_key = submission_identity_key(
+            name=data.name, date_of_birth=entered["date_of_birth"], issuing_country=submission.issuing_country
+        )
+        submission.overall_score = outcome.score
+        submission.submit()
+        submission.save()
+        audit_record(actor=actor, action="submitted", submission=submission,
+                     before={"status": SubmissionStatus.INCOMPLETE}, after={"status": submission.status})
+        submission_decide_automatically(submission=submission, project=project, score=outcome.score)
+    return StepAnswer(submission=submission)
+
+
+# -- scheduled sweep -----------------------------------------------------------------
+
+
+@transaction.atomic
+def submission_timeout(*, submission_pk: int) -> bool:
+    """Reject one Incomplete submission that has a retry and no progress for the project's timeout.
+
+    Locks the row (skipping it if another sweep holds it) and re-checks the condition,
+    so running twice, or twice at once, rejects once. Returns whether it rejected.
+    """
+    submission = (
+        Submission.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("project")
+        .filter(pk=submission_pk)
+        .first()
+    )
+    if submission is None or submission.status != SubmissionStatus.INCOMPLETE or submission.retry_count < 1:
+        return False
+    cutoff = timezone.now() - timedelta(hours=submission.project.incomplete_timeout_hours)
+    if submission.last_activity_at >= cutoff or not fsm.can_proceed(submission.reject):
+        return False
+    rejection = RuleRejection(RejectCode.TIMEOUT, code_message(RejectCode.TIMEOUT))
+    _submission_reject(
+        submission=submission, rejections=[rejection], actor=Actor.system("validity sweep"), action="timed_out"
+    )
+    return True
+
+
+@transaction.atomic
+def submission_expire(*, submission_pk: int) -> bool:
+    """Mark one Incomplete submission past its validity window as expired. Idempotent."""
+    submission = (
+        Submission.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("project")
+        .filter(pk=submission_pk)
+        .first()
+    )
+    if submission is None or submission.status != SubmissionStatus.INCOMPLETE or submission.expired_at:
+        return False
+    if timezone.now() <= submission.validity_deadline():
+        return False
+    submission.expired_at = timezone.now()
+    submission.save(update_fields=["expired_at", "updated_at"])
+    audit_record(actor=Actor.system("validity sweep"), action="expired", submission=submission,
+                 after={"expired_at": submission.expired_at.isoformat()})
+    return True
+
+
+@dataclass
+class SweepReport:
+    timed_out: int = 0
+    expired: int = 0
+
+
+def _sweep_kind(*, list_ids, service, project: Project, cutoff) -> int:
+    done, after_pk = 0, 0
+    for _ in range(settings.KYC_SWEEP_MAX_BATCHES):
+        ids = list_ids(project=project, cutoff=cutoff, after_pk=after_pk, limit=settings.KYC_SWEEP_BATCH_SIZE)
+        if not ids:
+            break
+        done += sum(service(submission_pk=pk) for pk in ids)
+        after_pk = ids[-1]
+    return done
+
+
+def submission_sweep() -> SweepReport:
+    """Time out and expire stale Incomplete submissions of every active project.
+
+    Memory stays constant: ids are read in keyset batches and each row is handled in its
+    own short transaction. Caller holds no transaction.
+    """
+    report = SweepReport()
+    now = timezone.now()
+    for project in project_list_active():
+        report.timed_out += _sweep_kind(
+            list_ids=submission_list_timeout_ids, service=submission_timeout, project=project,
+            cutoff=now - timedelta(hours=project.incomplete_timeout_hours),
+        )
+        report.expired += _sweep_kind(
+            list_ids=submission_list_expirable_ids, service=submission_expire, project=project,
+            cutoff=now - timedelta(hours=project.submission_validity_hours),
+        )
+    return report
+
+
+# -- projects and keys ---------------------------------------------------------------
+
+
+def api_key_create(*, project: Project, name: str = "default") -> tuple[ApiKey, str]:
+    """Create a key; the raw key is returned once and never stored."""
+    while True:
+        prefix = secrets.token_hex(API_KEY_PREFIX_LENGTH // 2)
+        if not ApiKey.objects.filter(prefix=prefix).exists():
+            break
+    raw_key = f"kyc_{prefix}_{secrets.token_urlsafe(32)}"
+    api_key = ApiKey.objects.create(project=project, name=name, prefix=prefix, key_hash=api_key_hash(raw_key))
+    return api_key, raw_key
+
+
+def project_options_apply(*, project: Project, options: dict[str, object]) -> dict[str, tuple]:
+    """Set options by key and validate the whole project; returns {key: (old, new)}.
+
+    Raises django.core.exceptions.ValidationError naming the bad option.
+    """
+    changes = {}
+    for key, value in options.items():
+        if key not in Project.OPTION_KEYS:
+            raise ValidationError({key: f"unknown option; known: {', '.join(Project.OPTION_KEYS)}"})
+        old = getattr(project, key)
+        setattr(project, key, value)
+        if old != value:
+            changes[key] = (old, value)
+    project.full_clean()
+    return changes
+
+
+@transaction.atomic
+def project_create(*, name: str, options: dict[str, object], actor: Actor) -> tuple[Project, str]:
+    project = Project(name=name)
+    project_options_apply(project=project, options=options)
+    project.save()
+    _, raw_key = api_key_create(project=project)
+    audit_record(actor=actor, action="project_created", project=project, after={"name": name, **project.options()})
+    return project, raw_key
+
+
+@transaction.atomic
+def project_set_options(*, project: Project, options: dict[str, object], actor: Actor) -> Project:
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    changes = project_options_apply(project=project, options=options)
+    project.save()
+    audit_record(actor=actor, action="project_options_changed", project=project,
+                 before={k: old for k, (old, _) in changes.items()}, after={k: new for k, (_, new) in changes.items()})
+    return project
+
+
+@transaction.atomic
+def project_rotate_key(*, project: Project, actor: Actor) -> str:
+    """Revoke every active key of the project and issue a new one."""
+    revoked = project.api_keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    api_key, raw_key = api_key_create(project=project)
+    audit_record(actor=actor, action="api_key_rotated", project=project,
+                 after={"revoked": revoked, "new_prefix": api_key.prefix})
+    return raw_key
+
+
+@transaction.atomic
+def project_close(*, project: Project, actor: Actor) -> Project:
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    before = project.status
+    project.status = "closed"
+    project.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action="project_closed", project=project, before={"status": before},
+                 after={"status": project.status})
+    return project
