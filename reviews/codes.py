@@ -100,3 +100,22 @@ REJECT_CODES_REVIEWER: tuple[RejectCode, ...] = (
 REJECT_CODES_AUTOMATIC: tuple[RejectCode, ...] = tuple(
     code for code in RejectCode if code not in REJECT_CODES_REVIEWER
 )
+
+
+class ReviewErrorCode(models.TextChoices):
+    """Why a review decision was refused (admin forms and the review API). Not in the vendor tables."""
+
+    NOT_PENDING = "not_pending", "This submission is not pending review."
+    REJECT_CODE_REQUIRED = "reject_code_required", "Choose at least one reject comment code."
+    INVALID_REJECT_CODE = "invalid_reject_code", "Invalid reject comment code: {codes}."
+    COMMENT_REQUIRED = "comment_required", "A comment for the applicant is required with the reject code 'other'."
+    INVALID_EDIT = "invalid_edit", "Invalid value for: {fields}."
+
+
+REVIEW_ERROR_DESCRIPTIONS: dict[str, str] = {
+    ReviewErrorCode.NOT_PENDING: "Only Pending submissions can be decided; another reviewer or a rule decided it first.",
+    ReviewErrorCode.REJECT_CODE_REQUIRED: "A rejection carries one or more reject comment codes.",
+    ReviewErrorCode.INVALID_REJECT_CODE: "Only the reviewer codes of the table may be chosen.",
+    ReviewErrorCode.COMMENT_REQUIRED: "The code 'other' is a free-text guide for the applicant.",
+    ReviewErrorCode.INVALID_EDIT: "An edited field has a value of the wrong format.",
+}

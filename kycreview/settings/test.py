@@ -3,7 +3,7 @@
 import tempfile
 
 from .base import *  # noqa: F401,F403
-from .base import STORAGES, env
+from .base import DATABASES, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production"
@@ -23,3 +23,7 @@ STORAGES = {
 ALLOWED_HOSTS = ["*"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # The in-memory test database is shared with the live server thread; the file-oriented
+    # options of base.py (WAL, IMMEDIATE) do not apply to it.
+    DATABASES["default"]["OPTIONS"] = {}  # noqa: F405
