@@ -7,6 +7,7 @@ email, then the image bytes.
 """
 
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +21,8 @@ from .codes import Step1ErrorCode, Step2ErrorCode
 from .countries import country_is_valid
 from .exceptions import SubmissionError
 from .images import ImageRejected, ImageUpload, image_read_upload
+
+logger = logging.getLogger(__name__)
 
 SUBMISSION_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 CUSTOM_OPTION_KEYS = ("blacklistCountries", "approvePeriod", "rejectPeriod", "ageLimit")
@@ -80,11 +83,16 @@ def custom_options_parse(raw: str) -> dict[str, bool] | None:
     return value
 
 
-def _read_image(upload: UploadedFile, error_code) -> ImageUpload:
+def _read_image(upload: UploadedFile, error_code, fault_code) -> ImageUpload:
+    """Decode an upload: a bad file answers `error_code`; a fault of the decoder itself
+    (out of memory, a Pillow bug on a hostile file) answers `fault_code`, logged."""
     try:
         return image_read_upload(upload)
     except ImageRejected as exc:
         raise SubmissionError(error_code, reason=exc.reason) from exc
+    except Exception as exc:
+        logger.exception("image decoder failed on an upload")
+        raise SubmissionError(fault_code) from exc
 
 
 def _raise_bad_format(bad: list[str], code) -> None:
@@ -137,8 +145,8 @@ def step1_input_parse(data, files) -> Step1Input:
         issuing_country=country,
         email=email,
         id_type=id_type,
-        id_image=_read_image(id_upload, Step1ErrorCode.INVALID_ID_IMAGE),
-        id_back_image=_read_image(back_upload, Step1ErrorCode.INVALID_ID_IMAGE) if back_upload else None,
+        id_image=_read_image(id_upload, Step1ErrorCode.INVALID_ID_IMAGE, Step1ErrorCode.ID_IMAGE_ERROR),
+        id_back_image=_read_image(back_upload, Step1ErrorCode.INVALID_ID_IMAGE, Step1ErrorCode.ID_IMAGE_ERROR) if back_upload else None,
         submission_id=submission_id,
         userid=_text(data, "userid"),
         cf1=_text(data, "cf1"),
@@ -210,9 +218,9 @@ def step2_input_parse(data, files) -> Step2Input:
     submission_id = _text(data, "submissionId")
     if not submission_id_is_valid(submission_id):
         raise SubmissionError(Step2ErrorCode.INVALID_SUBMISSION_ID)
-    face = _read_image(face_upload, Step2ErrorCode.INVALID_FACE_IMAGE)
+    face = _read_image(face_upload, Step2ErrorCode.INVALID_FACE_IMAGE, Step2ErrorCode.UNEXPECTED_ERROR)
     address_upload = _file(files, "addressImage")
-    address = _read_image(address_upload, Step2ErrorCode.INVALID_ADDRESS_IMAGE) if address_upload else None
+    address = _read_image(address_upload, Step2ErrorCode.INVALID_ADDRESS_IMAGE, Step2ErrorCode.UNEXPECTED_ERROR) if address_upload else None
     return Step2Input(
         submission_id=submission_id,
         face_image=face,

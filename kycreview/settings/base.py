@@ -238,7 +238,9 @@ LOGGING = {
 # decompression bomb is refused from its header, before any pixel is decoded.
 KYC_MAX_IMAGE_BYTES = env.int("KYC_MAX_IMAGE_BYTES", default=15 * 1024 * 1024)
 KYC_MAX_IMAGE_PIXELS = env.int("KYC_MAX_IMAGE_PIXELS", default=40_000_000)
-KYC_MIN_IMAGE_SIDE = env.int("KYC_MIN_IMAGE_SIDE", default=64)
+# Smallest accepted side. Off (1) by default: a too-small capture is a retry for the
+# document checks to explain, not a malformed request.
+KYC_MIN_IMAGE_SIDE = env.int("KYC_MIN_IMAGE_SIDE", default=1)
 # One sweep handles at most this many rows per kind; the next run picks up the rest.
 KYC_SWEEP_BATCH_SIZE = env.int("KYC_SWEEP_BATCH_SIZE", default=500)
 KYC_SWEEP_MAX_BATCHES = env.int("KYC_SWEEP_MAX_BATCHES", default=20)
