@@ -15,7 +15,12 @@ from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # Formats the API accepts (jpg, jpeg, png), by what Pillow reads in the bytes.
-ACCEPTED_FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png")}
+# MPO is a JPEG with a multi-picture segment (gain maps, dual cameras): phones write it as .jpg.
+ACCEPTED_FORMATS = {
+    "JPEG": ("image/jpeg", ".jpg"),
+    "MPO": ("image/jpeg", ".jpg"),
+    "PNG": ("image/png", ".png"),
+}
 
 
 class ImageRejected(Exception):

@@ -259,7 +259,8 @@ class ApiKey(models.Model):
     @staticmethod
     def split(raw_key: str) -> tuple[str, str] | None:
         """`kyc_<prefix>_<secret>` -> (prefix, raw_key); None when it has not that shape."""
-        parts = raw_key.split("_")
+        # The secret is URL-safe base64, which may itself contain "_": split twice only.
+        parts = raw_key.split("_", 2)
         if len(parts) != 3 or parts[0] != "kyc" or len(parts[1]) != API_KEY_PREFIX_LENGTH:
             return None
         return parts[1], raw_key

@@ -535,12 +535,12 @@ class SweepReport:
 
 
 def _sweep_kind(*, list_ids, service, project: Project, cutoff) -> int:
-    done, after_pk = 0, 0
+    done, after_pk, limit = 0, 0, settings.KYC_SWEEP_BATCH_SIZE
     for _ in range(settings.KYC_SWEEP_MAX_BATCHES):
-        ids = list_ids(project=project, cutoff=cutoff, after_pk=after_pk, limit=settings.KYC_SWEEP_BATCH_SIZE)
-        if not ids:
-            break
+        ids = list_ids(project=project, cutoff=cutoff, after_pk=after_pk, limit=limit)
         done += sum(service(submission_pk=pk) for pk in ids)
+        if len(ids) < limit:
+            break  # a short batch is the last: no empty query per project and kind
         after_pk = ids[-1]
     return done
 
@@ -610,6 +610,8 @@ def project_create(*, name: str, options: dict[str, object], actor: Actor) -> tu
 def project_set_options(*, project: Project, options: dict[str, object], actor: Actor) -> Project:
     project = Project.objects.select_for_update().get(pk=project.pk)
     changes = project_options_apply(project=project, options=options)
+    if not changes:
+        return project
     project.save()
     audit_record(actor=actor, action="project_options_changed", project=project,
                  before={k: old for k, (old, _) in changes.items()}, after={k: new for k, (_, new) in changes.items()})
@@ -619,6 +621,8 @@ def project_set_options(*, project: Project, options: dict[str, object], actor: 
 @transaction.atomic
 def project_rotate_key(*, project: Project, actor: Actor) -> str:
     """Revoke every active key of the project and issue a new one."""
+    # The project row lock serialises rotations: two at once cannot leave two live keys.
+    Project.objects.select_for_update().filter(pk=project.pk).first()
     revoked = project.api_keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
     api_key, raw_key = api_key_create(project=project)
     audit_record(actor=actor, action="api_key_rotated", project=project,

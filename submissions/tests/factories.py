@@ -21,9 +21,8 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Submission
 
-    class Params:
-        target_status = SubmissionStatus.INCOMPLETE
-        step1_done = True
+    # `target_status` and `step1_done` are plain keyword arguments taken by `_create`: a
+    # factory_boy `Params` entry would be resolved and then dropped before `_create` sees it.
 
     project = factory.SubFactory(ProjectFactory)
     email = factory.Sequence(lambda n: f"applicant{n}@example.com")
