@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from .models import ReviewDecision
+
+
+@admin.register(ReviewDecision)
+class ReviewDecisionAdmin(admin.ModelAdmin):
+    """Reviewer decisions, read-only: they are written only by `review_decide`."""
+
+    class Media:
+        css = {"all": ("kycreview/admin.css",)}
+
+    list_display = ("created_at", "submission", "project", "reviewer_label", "decision", "reject_codes_display")
+    list_filter = ("decision",)
+    list_select_related = ("submission__project",)
+    search_fields = ("=submission__submission_id", "reviewer_label")
+    ordering = ("-created_at", "-pk")
+    show_full_result_count = False
+    fields = (
+        "submission",
+        "reviewer",
+        "reviewer_label",
+        "decision",
+        "reject_codes",
+        "comment",
+        "internal_note",
+        "edits",
+        "created_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Project")
+    def project(self, obj: ReviewDecision) -> str:
+        return obj.submission.project.name
+
+    @admin.display(description="Reject codes")
+    def reject_codes_display(self, obj: ReviewDecision) -> str:
+        return ", ".join(obj.reject_codes) or "—"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,559 @@
+"""Operator and reviewer admin for projects, keys and submissions.
+
+Every write goes through a service (project_*, api_key_create, review_*): the admin never
+saves an option, a key or a status itself, so the audit trail is the same as the API's.
+Submissions are read-only here; reviewers decide on the decision page or with the actions.
+"""
+
+import json
+from collections import defaultdict
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import capfirst
+
+from audit.models import AuditEvent
+from audit.services import Actor, audit_record
+from reviews.forms import RejectForm
+from reviews.models import ReviewDecision
+from reviews.services import review_approve, review_reject
+from reviews.views import review_decide_view, review_user_may_decide
+
+from .choices import ProjectStatus, SubmissionStatus
+from .exceptions import SubmissionError
+from .models import ApiKey, CheckResult, Project, SandboxBankTransfer, StoredFile, Submission
+from .services import api_key_create, project_close, project_create, project_rotate_key, project_set_options
+
+admin.site.site_header = "kycreview"
+admin.site.site_title = "kycreview admin"
+admin.site.index_title = "Operations and review"
+
+ADMIN_CSS = {"all": ("kycreview/admin.css",)}
+
+
+def json_pretty(value) -> str:
+    if value in (None, "", {}, []):
+        return "—"
+    return format_html(
+        '<pre class="kyc-json">{}</pre>', json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+    )
+
+
+def key_shown_once(request: HttpRequest, *, project: Project, raw_key: str) -> None:
+    messages.success(
+        request,
+        f"New API key for {project.name}: {raw_key} — copy it now, it is shown only this once.",
+    )
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows that are part of the parent's record: shown to whoever may view the parent, never edited here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        opts = self.parent_model._meta
+        return any(
+            request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+            for action in ("view", "change")
+        )
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# -- projects and API keys -----------------------------------------------------------
+
+
+class ApiKeyInline(ReadOnlyInline):
+    model = ApiKey
+    fields = ("prefix", "name", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+    verbose_name_plural = "API keys (only the prefix is kept; rotate to issue a new key)"
+
+
+OPTION_FIELDSETS = (
+    ("Document checks", ("id_card_validation", "universal_id", "attack_prevention", "ai_supported")),
+    (
+        "Face",
+        (
+            "face_duplicate_verification",
+            "face_duplicate_limit",
+            "face_match_threshold",
+            "liveness_threshold",
+            "id_liveness_threshold",
+        ),
+    ),
+    ("Rules", ("blacklist_countries", "age_limit", "accepted_id_types", "reject_duplicate_user")),
+    (
+        "Periods and limits",
+        (
+            "approved_period_days",
+            "rejected_period_days",
+            "retry_limit",
+            "submission_validity_hours",
+            "incomplete_timeout_hours",
+        ),
+    ),
+    ("Address and bank", ("address_collection", "account_occupancy_kor")),
+    ("Automation", ("auto_approve_score", "automated_processing_only")),
+)
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("name", "project_id", "status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("name", "=project_id")
+    inlines = [ApiKeyInline]
+    actions = ["close_projects"]
+    change_form_template = "admin/submissions/project/change_form.html"
+
+    def get_fieldsets(self, request, obj=None):
+        # A new project is always active; closing is the "Close project" action or the status field.
+        general = ("name",) if obj is None else ("name", "project_id", "status", "created_at", "updated_at")
+        return ((None, {"fields": general}), *((title, {"fields": keys}) for title, keys in OPTION_FIELDSETS))
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("project_id", "created_at", "updated_at")
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Submissions and audit rows keep their project; a project is closed, not deleted.
+        return False
+
+    def save_model(self, request, obj: Project, form, change: bool) -> None:
+        actor = Actor.for_user(request.user)
+        if not change:
+            options = {key: form.cleaned_data[key] for key in Project.OPTION_KEYS if key in form.cleaned_data}
+            project, raw_key = project_create(name=form.cleaned_data["name"], options=options, actor=actor)
+            obj.pk = project.pk
+            obj.refresh_from_db()
+            obj._state.adding = False
+            key_shown_once(request, project=project, raw_key=raw_key)
+            return
+        # changed_data also lists fields with callable defaults (show_hidden_initial) whose hidden
+        # initial was not posted; compare with the loaded values so only real changes are sent.
+        changed = [
+            key
+            for key in Project.OPTION_KEYS
+            if key in form.changed_data and form.cleaned_data[key] != form.initial.get(key)
+        ]
+        if changed:
+            project_set_options(project=obj, options={key: form.cleaned_data[key] for key in changed}, actor=actor)
+        plain = [key for key in ("name", "status") if key in form.changed_data]
+        if plain:
+            obj.save(update_fields=[*plain, "updated_at"])
+            audit_record(
+                actor=actor,
+                action="project_updated",
+                project=obj,
+                before={key: form.initial.get(key) for key in plain},
+                after={key: getattr(obj, key) for key in plain},
+            )
+
+    @admin.action(description="Close selected projects", permissions=["change"])
+    def close_projects(self, request, queryset: QuerySet[Project]) -> None:
+        actor = Actor.for_user(request.user)
+        closed = 0
+        for project in queryset.filter(status=ProjectStatus.ACTIVE):
+            project_close(project=project, actor=actor)
+            closed += 1
+        messages.success(request, f"Closed {closed} project(s).")
+
+    # Rotation revokes every active key at once, so it gets its own confirmation page.
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/rotate-key/",
+                self.admin_site.admin_view(self.rotate_key_view),
+                name=f"{opts.app_label}_{opts.model_name}_rotate_key",
+            ),
+            *super().get_urls(),
+        ]
+
+    def rotate_key_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        project = self.get_object(request, object_id)
+        if project is None:
+            raise Http404("No such project.")
+        if not self.has_change_permission(request, project):
+            raise PermissionDenied
+        change_url = reverse("admin:submissions_project_change", args=[project.pk])
+        if request.method == "POST":
+            raw_key = project_rotate_key(project=project, actor=Actor.for_user(request.user))
+            key_shown_once(request, project=project, raw_key=raw_key)
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Rotate the API key of {project.name}",
+            "opts": self.model._meta,
+            "original": project,
+            "change_url": change_url,
+            "active_keys": project.api_keys.filter(revoked_at__isnull=True).order_by("-created_at"),
+        }
+        return TemplateResponse(request, "admin/submissions/project/rotate_key_confirm.html", context)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "project", "name", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("project",)
+    search_fields = ("=prefix", "project__name", "=project__project_id")
+    ordering = ("-created_at", "-pk")
+    actions = ["revoke_keys"]
+    # key_hash is never displayed: not in any field list below.
+    add_fields = ("project", "name")
+    readonly_fields = ("project", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Audit rows name the key that acted; revoke instead.
+        return False
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.has_perm("submissions.change_apikey")
+
+    def save_model(self, request, obj: ApiKey, form, change: bool) -> None:
+        api_key, raw_key = api_key_create(project=form.cleaned_data["project"], name=form.cleaned_data["name"])
+        obj.pk = api_key.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+        audit_record(
+            actor=Actor.for_user(request.user),
+            action="api_key_created",
+            project=api_key.project,
+            after={"prefix": api_key.prefix, "name": api_key.name},
+        )
+        key_shown_once(request, project=api_key.project, raw_key=raw_key)
+
+    @admin.action(description="Revoke selected API keys", permissions=["revoke"])
+    def revoke_keys(self, request, queryset: QuerySet[ApiKey]) -> None:
+        actor = Actor.for_user(request.user)
+        now = timezone.now()
+        revoked = 0
+        for api_key in queryset.select_related("project").filter(revoked_at__isnull=True):
+            ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=now)
+            audit_record(
+                actor=actor,
+                action="api_key_revoked",
+                project=api_key.project,
+                after={"prefix": api_key.prefix, "revoked_at": now.isoformat()},
+            )
+            revoked += 1
+        messages.success(request, f"Revoked {revoked} API key(s).")
+
+
+# -- submissions ---------------------------------------------------------------------
+
+
+class StoredFileInline(ReadOnlyInline):
+    model = StoredFile
+    fields = ("thumbnail", "kind", "content_type", "dimensions", "sha256", "created_at", "superseded_at")
+    readonly_fields = fields
+    ordering = ("kind", "-created_at")
+    verbose_name_plural = "Files (superseded ones are kept)"
+
+    @admin.display(description="Image")
+    def thumbnail(self, obj: StoredFile) -> str:
+        url = reverse("admin:submissions_submission_file", args=[obj.submission_id, obj.pk])
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="{}" class="kyc-thumb" loading="lazy"></a>',
+            url,
+            url,
+            obj.get_kind_display(),
+        )
+
+    @admin.display(description="Size")
+    def dimensions(self, obj: StoredFile) -> str:
+        return f"{obj.width}×{obj.height}"
+
+
+class CheckResultInline(ReadOnlyInline):
+    model = CheckResult
+    fields = ("step", "attempt", "check_name", "outcome", "code", "score", "threshold", "evidence_pretty", "duration")
+    readonly_fields = fields
+    ordering = ("created_at", "pk")
+
+    @admin.display(description="Evidence")
+    def evidence_pretty(self, obj: CheckResult) -> str:
+        return json_pretty(obj.evidence)
+
+    @admin.display(description="Duration")
+    def duration(self, obj: CheckResult) -> str:
+        return f"{obj.duration_ms:.1f} ms"
+
+
+class ReviewDecisionInline(ReadOnlyInline):
+    model = ReviewDecision
+    fields = ("created_at", "reviewer_label", "decision", "reject_codes", "comment", "internal_note", "edits")
+    readonly_fields = fields
+    ordering = ("-created_at", "-pk")
+
+
+class AuditEventInline(ReadOnlyInline):
+    model = AuditEvent
+    fk_name = "submission"
+    fields = ("created_at", "actor_label", "action", "before_pretty", "after_pretty")
+    readonly_fields = fields
+    ordering = ("-created_at", "-pk")
+    verbose_name_plural = "Audit trail"
+
+    @admin.display(description="Before")
+    def before_pretty(self, obj: AuditEvent) -> str:
+        return json_pretty(obj.before)
+
+    @admin.display(description="After")
+    def after_pretty(self, obj: AuditEvent) -> str:
+        return json_pretty(obj.after)
+
+
+SUBMISSION_FIELDSETS = (
+    (None, {"fields": ("submission_id", "project", "status", "email", "userid", "client_ip")}),
+    ("Document", {"fields": ("requested_id_type", "id_type", "issuing_country")}),
+    (
+        "Progress",
+        {
+            "fields": (
+                "retry_count",
+                "created_at",
+                "step1_completed_at",
+                "prestep2_completed_at",
+                "step2_completed_at",
+                "last_activity_at",
+                "decided_at",
+                "expired_at",
+                "erased_at",
+            )
+        },
+    ),
+    ("Decision", {"fields": ("overall_score", "reject_codes_display", "reject_comments_display")}),
+    ("Data", {"fields": ("extracted_data_pretty", "entered_data_pretty")}),
+    (
+        "Client fields",
+        {"classes": ("collapse",), "fields": ("cf1", "cf2", "cf3", "custom_options_pretty", "identity_key")},
+    ),
+)
+# Large per-row JSON the changelist never shows.
+SUBMISSION_CHANGELIST_DEFERRED = ("extracted_data", "entered_data", "custom_options", "reject_comments")
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = (
+        "submission_id",
+        "project",
+        "email",
+        "status",
+        "retry_count",
+        "id_type",
+        "issuing_country",
+        "created_at",
+        "decided_at",
+    )
+    list_filter = ("status", "project", "id_type")
+    search_fields = ("=submission_id", "^email", "=userid")
+    list_select_related = ("project",)
+    ordering = ("-created_at", "-pk")
+    show_full_result_count = False
+    fieldsets = SUBMISSION_FIELDSETS
+    inlines = [StoredFileInline, CheckResultInline, ReviewDecisionInline, AuditEventInline]
+    actions = ["approve_selected", "reject_selected"]
+    change_form_template = "admin/submissions/submission/change_form.html"
+
+    class Media:
+        css = ADMIN_CSS
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "submissions_submission_changelist":
+            queryset = queryset.defer(*SUBMISSION_CHANGELIST_DEFERRED)
+        return queryset
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field for _, options in self.fieldsets for field in options["fields"]]
+
+    # Operators read submissions here; status changes only through the review services.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_decide_permission(self, request) -> bool:
+        return review_user_may_decide(request.user)
+
+    @admin.display(description="Reject codes")
+    def reject_codes_display(self, obj: Submission) -> str:
+        return ", ".join(obj.reject_codes) or "—"
+
+    @admin.display(description="Reject comments")
+    def reject_comments_display(self, obj: Submission) -> str:
+        return json_pretty(obj.reject_comments)
+
+    @admin.display(description="Extracted data (document)")
+    def extracted_data_pretty(self, obj: Submission) -> str:
+        return json_pretty(obj.extracted_data)
+
+    @admin.display(description="Entered data (applicant)")
+    def entered_data_pretty(self, obj: Submission) -> str:
+        return json_pretty(obj.entered_data)
+
+    @admin.display(description="Custom options")
+    def custom_options_pretty(self, obj: Submission) -> str:
+        return json_pretty(obj.custom_options)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_decide"] = (
+            obj is not None and obj.status == SubmissionStatus.PENDING and self.has_decide_permission(request)
+        )
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    # -- extra views ---------------------------------------------------------------
+
+    def get_urls(self):
+        opts = self.model._meta
+        prefix = f"{opts.app_label}_{opts.model_name}"
+        return [
+            path(
+                "<path:object_id>/file/<int:file_pk>/",
+                # cacheable=True: the view sets its own Cache-Control (private, no-store).
+                self.admin_site.admin_view(self.file_view, cacheable=True),
+                name=f"{prefix}_file",
+            ),
+            path(
+                "<path:object_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name=f"{prefix}_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def file_view(self, request: HttpRequest, object_id: str, file_pk: int) -> FileResponse:
+        """Stream one stored image to a user who may view the submission; never cached."""
+        submission = self.get_object(request, object_id)
+        if submission is None:
+            raise Http404("No such submission.")
+        if not self.has_view_permission(request, submission):
+            raise PermissionDenied
+        stored = StoredFile.objects.filter(pk=file_pk, submission=submission).first()
+        if stored is None:
+            raise Http404("No such file for this submission.")
+        try:
+            handle = default_storage.open(stored.file.name, "rb")
+        except FileNotFoundError as exc:
+            raise Http404("The file is missing from storage.") from exc
+        response = FileResponse(handle, content_type=stored.content_type)
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Disposition"] = f'inline; filename="{stored.kind}-{stored.pk}"'
+        return response
+
+    def decide_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return review_decide_view(request, model_admin=self, object_id=object_id)
+
+    # -- actions -------------------------------------------------------------------
+
+    def _report_refusals(self, request, refused: dict[str, list[str]], verb: str) -> None:
+        for message, submission_ids in refused.items():
+            messages.warning(request, f"Not {verb}: {', '.join(submission_ids)} — {message}")
+
+    @admin.action(description="Approve selected submissions", permissions=["decide"])
+    def approve_selected(self, request, queryset: QuerySet[Submission]) -> None:
+        actor = Actor.for_user(request.user)
+        approved, refused = 0, defaultdict(list)
+        for submission_id in queryset.order_by("pk").values_list("submission_id", flat=True):
+            try:
+                review_approve(submission_id=submission_id, actor=actor)
+            except SubmissionError as exc:
+                refused[exc.message].append(submission_id)
+            else:
+                approved += 1
+        messages.success(request, f"Approved {approved} submission(s).")
+        self._report_refusals(request, refused, "approved")
+
+    @admin.action(description="Reject selected submissions…", permissions=["decide"])
+    def reject_selected(self, request, queryset: QuerySet[Submission]) -> HttpResponse | None:
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            actor = Actor.for_user(request.user)
+            rejected, refused = 0, defaultdict(list)
+            for submission_id in queryset.order_by("pk").values_list("submission_id", flat=True):
+                try:
+                    review_reject(
+                        submission_id=submission_id,
+                        actor=actor,
+                        codes=form.cleaned_data["codes"],
+                        comment=form.cleaned_data["comment"],
+                        note=form.cleaned_data["note"],
+                    )
+                except SubmissionError as exc:
+                    refused[exc.message].append(submission_id)
+                else:
+                    rejected += 1
+            messages.success(request, f"Rejected {rejected} submission(s).")
+            self._report_refusals(request, refused, "rejected")
+            return None
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject submissions",
+            "opts": opts,
+            "form": form,
+            "queryset": queryset.select_related(None).order_by("pk").only("pk", "submission_id", "email", "status"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "verbose_name_plural": capfirst(opts.verbose_name_plural),
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/submissions/submission/reject_selected.html", context)
+
+
+@admin.register(SandboxBankTransfer)
+class SandboxBankTransferAdmin(admin.ModelAdmin):
+    """The sandbox bank's statement: where a developer reads the 1-won code in the demo."""
+
+    list_display = ("created_at", "bank_code", "account_number", "amount_won", "depositor_text", "reference")
+    search_fields = ("=account_number", "=reference")
+    ordering = ("-created_at", "-pk")
+    readonly_fields = ("reference", "bank_code", "account_number", "amount_won", "depositor_text", "created_at")
+    fields = readonly_fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,58 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from submissions.models import ApiKey
+from submissions.tests.admin.helpers import messages_of
+
+pytestmark = pytest.mark.django_db
+
+RAW_KEY_RE = re.compile(r"kyc_[0-9a-f]{8}_[A-Za-z0-9_-]+")
+
+
+def test_changelist_and_change_page_never_show_the_hash(admin_client, make_project):
+    project, _ = make_project()
+    api_key = ApiKey.objects.get(project=project)
+    listing = admin_client.get(reverse("admin:submissions_apikey_changelist"))
+    detail = admin_client.get(reverse("admin:submissions_apikey_change", args=[api_key.pk]))
+    assert listing.status_code == 200 and detail.status_code == 200
+    for response in (listing, detail):
+        html = response.content.decode()
+        assert api_key.prefix in html
+        assert api_key.key_hash not in html and "key_hash" not in html
+
+
+def test_add_creates_a_key_through_the_service_and_shows_it_once(admin_client, project):
+    response = admin_client.post(
+        reverse("admin:submissions_apikey_add"), {"project": project.pk, "name": "backend"}, follow=True
+    )
+    assert response.status_code == 200
+    api_key = ApiKey.objects.get(project=project, name="backend")
+    shown = [m for m in messages_of(response) if "shown only this once" in m]
+    assert len(shown) == 1 and api_key.matches(RAW_KEY_RE.search(shown[0]).group(0))
+    assert AuditEvent.objects.filter(project=project, action="api_key_created").exists()
+
+
+def test_revoke_action(admin_client, make_project):
+    project, _ = make_project()
+    api_key = ApiKey.objects.get(project=project)
+    response = admin_client.post(
+        reverse("admin:submissions_apikey_changelist"),
+        {"action": "revoke_keys", "_selected_action": [api_key.pk]},
+        follow=True,
+    )
+    assert "Revoked 1 API key(s)." in messages_of(response)
+    api_key.refresh_from_db()
+    assert api_key.revoked_at is not None
+    event = AuditEvent.objects.get(project=project, action="api_key_revoked")
+    assert event.after["prefix"] == api_key.prefix
+
+
+def test_keys_cannot_be_edited_or_deleted(admin_client, make_project):
+    project, _ = make_project()
+    api_key = ApiKey.objects.get(project=project)
+    response = admin_client.get(reverse("admin:submissions_apikey_change", args=[api_key.pk]))
+    assert 'name="revoked_at"' not in response.content.decode()
+    assert admin_client.get(reverse("admin:submissions_apikey_delete", args=[api_key.pk])).status_code == 403
