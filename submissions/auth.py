@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
@@ -26,7 +27,11 @@ def api_key_authenticate(raw_key: str) -> ApiKey:
         raise SubmissionError(Step1ErrorCode.UNAUTHORIZED)
     now = timezone.now()
     if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_PRECISION:
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        # After the request's transaction: an UPDATE inside it would hold the key's row lock
+        # until the response, queueing every concurrent request of the same key behind it.
+        transaction.on_commit(
+            lambda: ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now), robust=True
+        )
     return api_key
 
 

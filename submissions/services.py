@@ -534,11 +534,20 @@ class SweepReport:
     expired: int = 0
 
 
+def _sweep_row(service, pk: int) -> bool:
+    # One broken row must not stop the sweep for every row and project after it.
+    try:
+        return service(submission_pk=pk)
+    except Exception:
+        logger.exception("sweep: %s failed on submission pk=%s", service.__name__, pk)
+        return False
+
+
 def _sweep_kind(*, list_ids, service, project: Project, cutoff) -> int:
     done, after_pk, limit = 0, 0, settings.KYC_SWEEP_BATCH_SIZE
     for _ in range(settings.KYC_SWEEP_MAX_BATCHES):
         ids = list_ids(project=project, cutoff=cutoff, after_pk=after_pk, limit=limit)
-        done += sum(service(submission_pk=pk) for pk in ids)
+        done += sum(_sweep_row(service, pk) for pk in ids)
         if len(ids) < limit:
             break  # a short batch is the last: no empty query per project and kind
         after_pk = ids[-1]
