@@ -245,6 +245,11 @@ KYC_MAX_IMAGE_PIXELS = env.int("KYC_MAX_IMAGE_PIXELS", default=40_000_000)
 # Smallest accepted side. Off (1) by default: a too-small capture is a retry for the
 # document checks to explain, not a malformed request.
 KYC_MIN_IMAGE_SIDE = env.int("KYC_MIN_IMAGE_SIDE", default=1)
+# Overrides of the checks' named thresholds (verification/thresholds.py, docs/checks.md),
+# e.g. KYC_CHECK_THRESHOLDS='{"quality.blur.sharpness_min": 40}'.
+KYC_CHECK_THRESHOLDS = env.json("KYC_CHECK_THRESHOLDS", default={})
+# Longest side, in pixels, at which images are analysed (evidence is scaled back).
+KYC_ANALYSIS_MAX_SIDE = env.int("KYC_ANALYSIS_MAX_SIDE", default=1600)
 # One sweep handles at most this many rows per kind; the next run picks up the rest.
 KYC_SWEEP_BATCH_SIZE = env.int("KYC_SWEEP_BATCH_SIZE", default=500)
 KYC_SWEEP_MAX_BATCHES = env.int("KYC_SWEEP_MAX_BATCHES", default=20)

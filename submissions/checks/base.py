@@ -44,6 +44,8 @@ class CheckContext:
     data: dict[str, Any] = field(default_factory=dict)
     # Written by checks for later checks and for the submission (OCR fields, resolved id type).
     extracted: dict[str, Any] = field(default_factory=dict)
+    # Analyses shared by several checks (decoded arrays, OCR, barcode), computed once per request.
+    cache: dict[str, Any] = field(default_factory=dict)
 
 
 class Check:
