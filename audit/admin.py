@@ -3,6 +3,8 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
+from kycreview.admin_mixins import ReadOnlyAdminMixin
+
 from .models import AuditEvent
 
 
@@ -15,7 +17,7 @@ def _json_pretty(value) -> str:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail, read-only: rows are written only by `audit_record`."""
 
     class Media:
@@ -49,11 +51,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     def after_pretty(self, obj: AuditEvent) -> str:
         return _json_pretty(obj.after)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

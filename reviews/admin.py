@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from kycreview.admin_mixins import ReadOnlyAdminMixin
+
 from .models import ReviewDecision
 
 
 @admin.register(ReviewDecision)
-class ReviewDecisionAdmin(admin.ModelAdmin):
+class ReviewDecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Reviewer decisions, read-only: they are written only by `review_decide`."""
 
     class Media:
@@ -37,11 +39,3 @@ class ReviewDecisionAdmin(admin.ModelAdmin):
     def reject_codes_display(self, obj: ReviewDecision) -> str:
         return ", ".join(obj.reject_codes) or "—"
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

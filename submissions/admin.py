@@ -22,6 +22,7 @@ from django.utils.text import capfirst
 
 from audit.models import AuditEvent
 from audit.services import Actor, audit_record
+from kycreview.admin_mixins import ReadOnlyAdminMixin
 from reviews.forms import RejectForm
 from reviews.models import ReviewDecision
 from reviews.services import review_approve, review_reject
@@ -54,7 +55,7 @@ def key_shown_once(request: HttpRequest, *, project: Project, raw_key: str) -> N
     )
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Rows that are part of the parent's record: shown to whoever may view the parent, never edited here."""
 
     extra = 0
@@ -67,15 +68,6 @@ class ReadOnlyInline(admin.TabularInline):
             request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
             for action in ("view", "change")
         )
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # -- projects and API keys -----------------------------------------------------------
@@ -367,7 +359,8 @@ SUBMISSION_CHANGELIST_DEFERRED = ("extracted_data", "entered_data", "custom_opti
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Operators read submissions here; status changes only through the review services.
     list_display = (
         "submission_id",
         "project",
@@ -401,16 +394,6 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field for _, options in self.fieldsets for field in options["fields"]]
-
-    # Operators read submissions here; status changes only through the review services.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_decide_permission(self, request) -> bool:
         return review_user_may_decide(request.user)
@@ -540,7 +523,7 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SandboxBankTransfer)
-class SandboxBankTransferAdmin(admin.ModelAdmin):
+class SandboxBankTransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The sandbox bank's statement: where a developer reads the 1-won code in the demo."""
 
     list_display = ("created_at", "bank_code", "account_number", "amount_won", "depositor_text", "reference")
@@ -549,11 +532,3 @@ class SandboxBankTransferAdmin(admin.ModelAdmin):
     readonly_fields = ("reference", "bank_code", "account_number", "amount_won", "depositor_text", "created_at")
     fields = readonly_fields
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
