@@ -36,6 +36,30 @@ def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (640, 400), color=(18
     return buffer.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def _image_checks_only_when_marked(request):
+    """Run the image-analysis checks only in tests marked `image_checks`.
+
+    Lifecycle and API-contract tests post plain images and test the rules around the
+    pipeline, not OCR; leaving the slow analyses out keeps them fast and independent of
+    the checks' calibration. The check tests themselves are marked and run the full registry.
+    """
+    if request.node.get_closest_marker("image_checks"):
+        yield
+        return
+    from submissions.checks.base import check_registry
+
+    registry = check_registry()
+    saved = {step: list(checks) for step, checks in registry.items()}
+    for step, checks in registry.items():
+        checks[:] = [check for check in checks if not check.analyses_images]
+    yield
+    # Checks a test registered for itself were unregistered by its own fixture already
+    # (this autouse fixture is set up first, so it is torn down last).
+    for step, checks in registry.items():
+        checks[:] = saved[step]
+
+
 @pytest.fixture
 def system_actor() -> Actor:
     return Actor.system("test")

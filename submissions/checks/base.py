@@ -60,6 +60,9 @@ class Check:
     step: ClassVar[Step]
     codes: ClassVar[tuple[models.TextChoices, ...]]
     fault_code: ClassVar[models.TextChoices | None] = None
+    # Image-analysis checks are slow (OCR, models); tests of the lifecycle run without them
+    # unless marked `image_checks` (see the root conftest).
+    analyses_images: ClassVar[bool] = False
 
     def applies(self, ctx: CheckContext) -> bool:
         return True
@@ -86,3 +89,8 @@ def check_unregister(name: str) -> None:
 
 def check_list(step: Step) -> list[Check]:
     return list(_REGISTRY[step])
+
+
+def check_registry() -> dict[Step, list[Check]]:
+    """The live registry (for tests that swap it)."""
+    return _REGISTRY
