@@ -16,7 +16,7 @@ MANAGE := $(SETTINGS) $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 REQUIREMENTS := $(wildcard requirements*.txt)
 
-.PHONY: run test migrate demo sweep lint clean venv dirs
+.PHONY: run test eval migrate demo sweep lint clean venv dirs
 
 run: venv dirs migrate
 	$(MANAGE) kyc_demo --base-url http://127.0.0.1:$(PORT)
@@ -24,6 +24,11 @@ run: venv dirs migrate
 
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Detection and false-retry rates of the Step 1 checks on the synthetic corpus (docs/checks.md).
+EVAL_ARGS ?= --count 4 --attack-prevention
+eval: migrate
+	$(MANAGE) kyc_eval $(EVAL_ARGS)
 
 migrate: venv dirs
 	$(MANAGE) migrate --noinput
