@@ -1,5 +1,7 @@
 """Tests: SQLite unless DATABASE_URL names PostgreSQL; eager tasks; fast hashing."""
 
+import atexit
+import shutil
 import tempfile
 
 from .base import *  # noqa: F401,F403
@@ -12,11 +14,16 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+_media_root = env("KYC_TEST_MEDIA_ROOT", default="")
+if not _media_root:
+    # A fresh folder per test run, removed when the run ends.
+    _media_root = tempfile.mkdtemp(prefix="kyc-media-")
+    atexit.register(shutil.rmtree, _media_root, ignore_errors=True)
 STORAGES = {
     **STORAGES,
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": env("KYC_TEST_MEDIA_ROOT", default=tempfile.mkdtemp(prefix="kyc-media-"))},
+        "OPTIONS": {"location": _media_root},
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
