@@ -1,0 +1,273 @@
+"""Step 1 capture checks: blur, glare, black-and-white copies, screens and recaptures.
+
+Each reads the shared `DocumentAnalysis` (the bounded analysis image, the detected document and
+its rectified crop, the uploaded bytes) and the pure measurements of `verification.quality` and
+`verification.recapture`, on every side the applicant sent; a side below the registered threshold
+answers the check's code. The score is the weakest side's (0-100, higher = better capture) and
+the threshold the one it was held to; evidence is per side, regions in stored-image pixels.
+All five codes are gated by the project's `id_card_validation` option (submissions.codes).
+
+Which code a capture answers (docs/checks/capture.md):
+- a card photographed off a monitor (moiré, pixel grid): `screen_detected`;
+- a card shown on a phone or tablet (device frame), or a screenshot: `recaptured_document`, unless
+  the same side already answers `screen_detected` (one message per side, not two for one capture);
+- the document detector found nothing: the whole photo is measured and the evidence says so;
+- glare is not judged on a side that is a black-and-white copy: with no colour anywhere, clipped
+  white paper and a highlight look alike, and `black_white_document` already answers it;
+- blur is not judged on a side at an abnormal angle (`physical_document_missing` answers it; the
+  rectified crop of a foreshortened card is soft by construction).
+"""
+
+import numpy as np
+
+from verification.analysis import DocumentAnalysis
+from verification.quality import (
+    ColourMeasure,
+    GlareMeasure,
+    SharpnessMeasure,
+    colour_measure,
+    colour_passes,
+    crop_upsampling,
+    glare_measure,
+    glare_passes,
+    sharpness_measure,
+    sharpness_passes,
+)
+from verification.recapture import (
+    MoireMeasure,
+    RecaptureMeasure,
+    moire_measure,
+    moire_passes,
+    recapture_measure,
+    recapture_passes,
+)
+from verification.thresholds import threshold
+
+from ..choices import Step
+from ..codes import Step1RetryCode
+from .analysis import step1_analysis
+from .base import Check, CheckContext, CheckReport, Finding, check_register
+
+CACHE_KEY = "capture"
+SIDES = ("front", "back")
+WHOLE_IMAGE = "whole image (no document detected)"
+
+
+class CaptureMeasures:
+    """The capture measurements of one request, each computed once per side on first use."""
+
+    def __init__(self, analysis: DocumentAnalysis) -> None:
+        self.analysis = analysis
+        self._memo: dict[tuple[str, str], object] = {}
+
+    def sides(self) -> list[str]:
+        return [side for side in SIDES if self.analysis.image(side) is not None]
+
+    def _get(self, kind: str, side: str, compute):
+        key = (kind, side)
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def on_document(self, side: str) -> bool:
+        return self.analysis.rectified(side) is not None
+
+    def region(self, side: str) -> np.ndarray:
+        """The rectified document crop, or the whole analysis image when none was detected."""
+        crop = self.analysis.document(side)
+        return crop if crop is not None else self.analysis.image(side).rgb
+
+    def region_to_original(self, side: str, points) -> list:
+        """Points of `region(side)` in stored-image pixels."""
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        if self.on_document(side):
+            points = self.analysis.crop_to_analysis(side, points)
+        return self.analysis.to_original(side, points)
+
+    def side_evidence(self, side: str) -> dict:
+        detection = self.analysis.detection(side)
+        if detection is None:
+            return {"measured_on": WHOLE_IMAGE}
+        return {"measured_on": "document", "document_quad": self.analysis.to_original(side, detection.quad)}
+
+    def sharpness(self, side: str) -> SharpnessMeasure:
+        def compute():
+            region = self.region(side)
+            detection = self.analysis.detection(side)
+            upsampling = 1.0 if detection is None else crop_upsampling(detection.quad, region.shape[1])
+            return sharpness_measure(region, upsampling=upsampling)
+
+        return self._get("sharpness", side, compute)
+
+    def glare(self, side: str) -> GlareMeasure:
+        return self._get("glare", side, lambda: glare_measure(self.region(side)))
+
+    def colour(self, side: str) -> ColourMeasure:
+        return self._get("colour", side, lambda: colour_measure(
+            self.region(side), self.analysis.image(side).rgb if self.on_document(side) else None))
+
+    def moire(self, side: str) -> MoireMeasure:
+        detection = self.analysis.detection(side)
+        return self._get("moire", side, lambda: moire_measure(
+            self.analysis.image(side).gray, None if detection is None else detection.quad))
+
+    def recapture(self, side: str) -> RecaptureMeasure:
+        detection = self.analysis.detection(side)
+        data = self.analysis.front_bytes if side == "front" else self.analysis.back_bytes
+        return self._get("recapture", side, lambda: recapture_measure(
+            self.analysis.image(side).gray, data, None if detection is None else detection.quad))
+
+
+def capture_measures(ctx: CheckContext) -> CaptureMeasures:
+    measures = ctx.cache.get(CACHE_KEY)
+    if measures is None:
+        measures = CaptureMeasures(step1_analysis(ctx))
+        ctx.cache[CACHE_KEY] = measures
+    return measures
+
+
+def capture_too_blurry_sides(ctx: CheckContext) -> list[str]:
+    """Sides whose document is too blurred to read (for checks that should not judge them)."""
+    measures = capture_measures(ctx)
+    return [side for side in measures.sides() if not sharpness_passes(measures.sharpness(side))]
+
+
+def _report(code, scores: dict[str, float | None], failing: list[str], limit: float, evidence: dict) -> CheckReport:
+    judged = [score for score in scores.values() if score is not None]
+    findings = [Finding(code)] if failing else []
+    evidence["failing_sides"] = failing
+    return CheckReport(findings=findings, score=min(judged) if judged else None, threshold=limit, evidence=evidence)
+
+
+@check_register
+class ImageTooBlurryCheck(Check):
+    """The document's edges are too soft to read: the worst direction's edge width."""
+
+    name = "image_too_blurry"
+    step = Step.STEP1
+    codes = (Step1RetryCode.IMAGE_TOO_BLURRY,)
+    analyses_images = True
+
+    def run(self, ctx: CheckContext) -> CheckReport:
+        measures = capture_measures(ctx)
+        tilted = measures.analysis.abnormal_pose_sides
+        scores, failing, evidence = {}, [], {}
+        for side in measures.sides():
+            evidence[side] = measures.side_evidence(side)
+            if side in tilted:
+                scores[side] = None
+                evidence[side]["not_judged"] = "abnormal pose (physical_document_missing)"
+                continue
+            measure = measures.sharpness(side)
+            scores[side] = measure.score
+            evidence[side].update(score=measure.score, **measure.evidence())
+            if not sharpness_passes(measure):
+                failing.append(side)
+        return _report(Step1RetryCode.IMAGE_TOO_BLURRY, scores, failing,
+                       threshold("quality.sharpness.min_score"), evidence)
+
+
+@check_register
+class GlareDetectedCheck(Check):
+    """A specular highlight hides part of the document: the largest clipped, colourless, solid blob."""
+
+    name = "glare_detected"
+    step = Step.STEP1
+    codes = (Step1RetryCode.GLARE_DETECTED,)
+    analyses_images = True
+
+    def run(self, ctx: CheckContext) -> CheckReport:
+        measures = capture_measures(ctx)
+        scores, failing, evidence = {}, [], {}
+        for side in measures.sides():
+            evidence[side] = measures.side_evidence(side)
+            if not colour_passes(measures.colour(side)):
+                scores[side] = None
+                evidence[side]["not_judged"] = "black-and-white copy (black_white_document)"
+                continue
+            measure = measures.glare(side)
+            scores[side] = measure.score
+            evidence[side].update(score=measure.score, **measure.evidence())
+            if measure.blob is not None:
+                polygon = measures.region_to_original(side, measure.blob.polygon)
+                xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
+                evidence[side].update(blob_polygon=polygon, blob_box=[min(xs), min(ys), max(xs), max(ys)])
+            if not glare_passes(measure):
+                failing.append(side)
+        return _report(Step1RetryCode.GLARE_DETECTED, scores, failing, threshold("quality.glare.min_score"), evidence)
+
+
+@check_register
+class BlackWhiteDocumentCheck(Check):
+    """A grey photocopy instead of the coloured original: no chroma beyond the light's cast."""
+
+    name = "black_white_document"
+    step = Step.STEP1
+    codes = (Step1RetryCode.BLACK_WHITE_DOCUMENT,)
+    analyses_images = True
+
+    def run(self, ctx: CheckContext) -> CheckReport:
+        measures = capture_measures(ctx)
+        scores, failing, evidence = {}, [], {}
+        for side in measures.sides():
+            measure = measures.colour(side)
+            scores[side] = measure.score
+            evidence[side] = {**measures.side_evidence(side), "score": measure.score, **measure.evidence()}
+            if not colour_passes(measure):
+                failing.append(side)
+        return _report(Step1RetryCode.BLACK_WHITE_DOCUMENT, scores, failing,
+                       threshold("quality.colour.min_score"), evidence)
+
+
+@check_register
+class ScreenDetectedCheck(Check):
+    """The document was photographed off a screen: a periodic peak (pixel grid, moiré) in its spectrum."""
+
+    name = "screen_detected"
+    step = Step.STEP1
+    codes = (Step1RetryCode.SCREEN_DETECTED,)
+    analyses_images = True
+
+    def run(self, ctx: CheckContext) -> CheckReport:
+        measures = capture_measures(ctx)
+        scores, failing, evidence = {}, [], {}
+        for side in measures.sides():
+            measure = measures.moire(side)
+            scores[side] = measure.score
+            evidence[side] = {**measures.side_evidence(side), "score": measure.score, **measure.evidence(),
+                              "patch_boxes": [measures.analysis.to_original(side, list(box))
+                                              for box in measure.patches]}
+            if not moire_passes(measure):
+                failing.append(side)
+        return _report(Step1RetryCode.SCREEN_DETECTED, scores, failing,
+                       threshold("recapture.screen.min_score"), evidence)
+
+
+@check_register
+class RecapturedDocumentCheck(Check):
+    """The photo shows a device displaying the document, or is a screenshot rather than a camera photo."""
+
+    name = "recaptured_document"
+    step = Step.STEP1
+    codes = (Step1RetryCode.RECAPTURED_DOCUMENT,)
+    analyses_images = True
+
+    def run(self, ctx: CheckContext) -> CheckReport:
+        measures = capture_measures(ctx)
+        scores, failing, evidence = {}, [], {}
+        for side in measures.sides():
+            measure = measures.recapture(side)
+            scores[side] = measure.score
+            evidence[side] = {**measures.side_evidence(side), "score": measure.score, **measure.evidence()}
+            if measure.frame.outline is not None and measure.frame.found:
+                evidence[side]["frame_outline"] = measures.analysis.to_original(side, measure.frame.outline)
+                evidence[side]["screen_outline"] = measures.analysis.to_original(side, measure.frame.screen)
+            if recapture_passes(measure):
+                continue
+            if not moire_passes(measures.moire(side)):
+                scores[side] = None  # judged by screen_detected: one answer per capture
+                evidence[side]["answered_by"] = "screen_detected"
+                continue
+            failing.append(side)
+        return _report(Step1RetryCode.RECAPTURED_DOCUMENT, scores, failing, threshold("recapture.min_score"),
+                       evidence)
