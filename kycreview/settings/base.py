@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "audit",
+    "documents",
     "submissions",
     "reviews",
 ]
@@ -256,3 +257,14 @@ KYC_SWEEP_MAX_BATCHES = env.int("KYC_SWEEP_MAX_BATCHES", default=20)
 # The sandbox bank adapter is used unless an operator names a real one.
 KYC_BANK_ADAPTER = env("KYC_BANK_ADAPTER", default="submissions.bank.SandboxBank")
 KYC_BANK_CODE_TTL = timedelta(minutes=env.int("KYC_BANK_CODE_TTL_MINUTES", default=30))
+# Artificial-image detection (submissions/checks/tampering.py, docs/checks/tampering.md): the path of
+# an operator-supplied ONNX model; empty selects the built-in camera-noise heuristic. Its tensor
+# contract is set with a JSON object of OnnxImageScoreProvider options, e.g.
+# KYC_ARTIFICIAL_IMAGE_MODEL_OPTIONS='{"input_size": [224, 224], "output": "logits", "genuine_index": 0}'.
+KYC_ARTIFICIAL_IMAGE_MODEL = env("KYC_ARTIFICIAL_IMAGE_MODEL", default="")
+KYC_ARTIFICIAL_IMAGE_MODEL_OPTIONS = env.json("KYC_ARTIFICIAL_IMAGE_MODEL_OPTIONS", default={})
+# ID liveness (attack prevention; submissions/checks/id_liveness.py, docs/checks/registry.md): an
+# operator-supplied ONNX model per pipeline (screen_replay, paper_printed, replaced_portrait) instead
+# of its heuristic, e.g. KYC_ID_LIVENESS_MODELS='{"screen_replay": {"path": "/models/screen.onnx",
+# "options": {"input_size": [224, 224], "output": "logits"}}}'. Unnamed pipelines keep the heuristic.
+KYC_ID_LIVENESS_MODELS = env.json("KYC_ID_LIVENESS_MODELS", default={})
