@@ -51,7 +51,7 @@ def _image_checks_only_when_marked(request):
 
     registry = check_registry()
     saved = {step: list(checks) for step, checks in registry.items()}
-    for step, checks in registry.items():
+    for checks in registry.values():
         checks[:] = [check for check in checks if not check.analyses_images]
     yield
     # Checks a test registered for itself were unregistered by its own fixture already
