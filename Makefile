@@ -16,7 +16,7 @@ MANAGE := $(SETTINGS) $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 REQUIREMENTS := $(wildcard requirements*.txt)
 
-.PHONY: run test eval migrate demo sweep lint clean venv dirs
+.PHONY: run test eval bench migrate demo sweep lint clean venv dirs
 
 run: venv dirs migrate
 	$(MANAGE) kyc_demo --base-url http://127.0.0.1:$(PORT)
@@ -26,9 +26,14 @@ test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Detection and false-retry rates of the Step 1 checks on the synthetic corpus (docs/checks.md).
-EVAL_ARGS ?= --count 4 --attack-prevention
+EVAL_ARGS ?= --count 4 --attack-prevention --write docs/checks.md
 eval: migrate
 	$(MANAGE) kyc_eval $(EVAL_ARGS)
+
+# Speed targets (docs/benchmarks.md is rewritten with the figures of this machine).
+BENCH_ARGS ?= --repeat 5
+bench: migrate
+	$(MANAGE) kyc_bench $(BENCH_ARGS) --write docs/benchmarks.md
 
 migrate: venv dirs
 	$(MANAGE) migrate --noinput

@@ -124,22 +124,25 @@ def _background_residual(lab: np.ndarray) -> np.ndarray:
     band = max(4, round(BORDER_BAND * min(h, w)))
     border = np.zeros((h, w), bool)
     border[:band], border[-band:], border[:, :band], border[:, -band:] = True, True, True, True
-    ys, xs = np.nonzero(border)
+    # Every third border pixel: the fit has six coefficients and thousands of samples either way.
+    ys, xs = (axis[::3] for axis in np.nonzero(border))
     x, y = xs / w - 0.5, ys / h - 0.5
     design = np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=1)
-    gx, gy = np.meshgrid(np.linspace(-0.5, 0.5 - 1 / w, w), np.linspace(-0.5, 0.5 - 1 / h, h))
-    full = np.stack([np.ones_like(gx), gx, gy, gx * gx, gy * gy, gx * gy], axis=-1)
+    gx = np.linspace(-0.5, 0.5 - 1 / w, w, dtype=np.float32)[None, :]
+    gy = np.linspace(-0.5, 0.5 - 1 / h, h, dtype=np.float32)[:, None]
     score = np.zeros((h, w), np.float32)
     for channel, weight in enumerate((1.0, 1.6, 1.6)):  # chroma differences count more than light
-        values = lab[..., channel][border].astype(np.float64)
+        plane = lab[..., channel]
+        values = plane[ys, xs].astype(np.float64)
         keep = np.ones(values.shape, bool)
         for _ in range(3):  # trim border pixels that belong to the document or an object
             coef, *_ = np.linalg.lstsq(design[keep], values[keep], rcond=None)
             residual = values - design @ coef
             spread = 1.4826 * np.median(np.abs(residual[keep] - np.median(residual[keep]))) + 1.0
             keep = np.abs(residual) < 3 * spread
-        surface = full @ coef
-        score = np.maximum(score, weight * np.abs(lab[..., channel] - surface) / spread)
+        c = coef.astype(np.float32)
+        surface = (c[0] + c[1] * gx + c[3] * gx * gx) + (c[2] * gy + c[4] * gy * gy) + c[5] * gx * gy
+        score = np.maximum(score, np.abs(plane - surface) * np.float32(weight / spread))
     return score
 
 
@@ -371,7 +374,8 @@ def _refine(quad: np.ndarray, gradient: np.ndarray, search: int = 6) -> np.ndarr
         if np.dot(centre - (a + b) / 2, normal) < 0:
             normal = -normal
         offsets = np.arange(-search, search + 1)
-        responses = np.stack([_sample(gradient, pts + normal * k) for k in offsets])  # (offsets, points)
+        shifted = pts[None, :, :] + offsets[:, None, None] * normal  # (offsets, points, 2), sampled at once
+        responses = _sample(gradient, shifted.reshape(-1, 2)).reshape(len(offsets), len(pts))
         best = responses.argmax(axis=0)
         strong = responses.max(axis=0) > max(8.0, float(np.median(responses)))
         if strong.sum() < max(6, 0.3 * len(pts)):

@@ -63,6 +63,9 @@ class Check:
     # Image-analysis checks are slow (OCR, models); tests of the lifecycle run without them
     # unless marked `image_checks` (see the root conftest).
     analyses_images: ClassVar[bool] = False
+    # Run order within the step (lower first; ties keep registration order). Explicit, because the
+    # first error stops the pipeline and import order is not a contract (import sorters reorder).
+    run_order: ClassVar[int] = 1000
 
     def applies(self, ctx: CheckContext) -> bool:
         return True
@@ -78,7 +81,9 @@ def check_register(check_class: type[Check]) -> type[Check]:
     """Class decorator: add one instance of the check to its step's pipeline, in import order."""
     if any(existing.name == check_class.name for existing in _REGISTRY[check_class.step]):
         raise ValueError(f"check {check_class.name!r} is registered twice")
-    _REGISTRY[check_class.step].append(check_class())
+    checks = _REGISTRY[check_class.step]
+    checks.append(check_class())
+    checks.sort(key=lambda check: check.run_order)  # stable: ties stay in registration order
     return check_class
 
 

@@ -147,6 +147,7 @@ class ImageTooBlurryCheck(Check):
     step = Step.STEP1
     codes = (Step1RetryCode.IMAGE_TOO_BLURRY,)
     analyses_images = True
+    run_order = 10
 
     def run(self, ctx: CheckContext) -> CheckReport:
         measures = capture_measures(ctx)
@@ -175,6 +176,7 @@ class GlareDetectedCheck(Check):
     step = Step.STEP1
     codes = (Step1RetryCode.GLARE_DETECTED,)
     analyses_images = True
+    run_order = 10
 
     def run(self, ctx: CheckContext) -> CheckReport:
         measures = capture_measures(ctx)
@@ -205,6 +207,7 @@ class BlackWhiteDocumentCheck(Check):
     step = Step.STEP1
     codes = (Step1RetryCode.BLACK_WHITE_DOCUMENT,)
     analyses_images = True
+    run_order = 10
 
     def run(self, ctx: CheckContext) -> CheckReport:
         measures = capture_measures(ctx)
@@ -227,6 +230,7 @@ class ScreenDetectedCheck(Check):
     step = Step.STEP1
     codes = (Step1RetryCode.SCREEN_DETECTED,)
     analyses_images = True
+    run_order = 10
 
     def run(self, ctx: CheckContext) -> CheckReport:
         measures = capture_measures(ctx)
@@ -251,6 +255,7 @@ class RecapturedDocumentCheck(Check):
     step = Step.STEP1
     codes = (Step1RetryCode.RECAPTURED_DOCUMENT,)
     analyses_images = True
+    run_order = 10
 
     def run(self, ctx: CheckContext) -> CheckReport:
         measures = capture_measures(ctx)

@@ -147,6 +147,7 @@ class DocumentDetectionCheck(Check):
     codes = (Step1ErrorCode.NOT_AN_ID, Step1RetryCode.PHYSICAL_DOCUMENT_MISSING)
     fault_code = Step1ErrorCode.ID_DETECTION_ERROR
     analyses_images = True
+    run_order = 20
 
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = _analysis(ctx)
@@ -171,9 +172,9 @@ class DocumentDetectionCheck(Check):
         for side in ("front", "back"):
             if analysis.image(side) is None:
                 continue
-            evidence[f"{side}_text_lines"] = len(analysis.ocr(side))
             if not analysis.document_present(side):
                 absent.append(side)
+            evidence[f"{side}_text_lines"] = analysis.ocr_line_count(side)
         if absent:
             # A document the detector outlined but blur left illegible is a bad capture, not a non-ID:
             # image_too_blurry asks for a retake instead of refusing the document outright.
@@ -201,6 +202,7 @@ class UniversalTypeCheck(Check):
     codes = (Step1ErrorCode.OCR_FAIL,)
     fault_code = Step1ErrorCode.ID_IMAGE_ERROR
     analyses_images = True
+    run_order = 20
 
     def applies(self, ctx: CheckContext) -> bool:
         return ctx.submission.requested_id_type == UNIVERSAL or bool(ctx.project.ai_supported)
@@ -264,6 +266,7 @@ class MrzCheck(Check):
     codes = (Step1RetryCode.MRZ_PROTOCOL_FAIL, Step1RetryCode.CHECK_DIGIT_FAILED, Step1RetryCode.DOCUMENT_EXPIRED)
     fault_code = Step1ErrorCode.ID_IMAGE_ERROR
     analyses_images = True
+    run_order = 20
 
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = _analysis(ctx)
@@ -310,6 +313,7 @@ class BarcodeCheck(Check):
     codes = (Step1RetryCode.BARCODE_PROTOCOL_FAIL, Step1RetryCode.DOCUMENT_EXPIRED)
     fault_code = Step1ErrorCode.ID_IMAGE_ERROR
     analyses_images = True
+    run_order = 20
 
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = _analysis(ctx)
@@ -372,6 +376,7 @@ class FieldsCheck(Check):
     codes = (*MISSING_CODES.values(), Step1RetryCode.EXPIRED_ID)
     fault_code = Step1ErrorCode.ID_IMAGE_ERROR
     analyses_images = True
+    run_order = 20
 
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = _analysis(ctx)
@@ -475,6 +480,7 @@ class FrontBackCheck(Check):
              Step1RetryCode.DOCUMENT_NAME_MISMATCH, Step1RetryCode.DOCUMENT_DOB_MISMATCH)
     fault_code = Step1ErrorCode.ID_IMAGE_ERROR
     analyses_images = True
+    run_order = 20
 
     def applies(self, ctx: CheckContext) -> bool:
         from ..choices import FileKind
@@ -544,6 +550,7 @@ class TextForgeryCheck(Check):
     codes = (Step1RetryCode.TEXT_FORGERY,)
     fault_code = Step1ErrorCode.ID_IMAGE_ERROR
     analyses_images = True
+    run_order = 20
 
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = _analysis(ctx)

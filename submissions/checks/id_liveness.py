@@ -50,6 +50,7 @@ class IdLivenessCheck(Check):
     codes = (Step1RetryCode.ID_LIVENESS_FAIL, Step1ErrorCode.ID_LIVENESS_ERROR)
     fault_code = Step1ErrorCode.ID_LIVENESS_ERROR
     analyses_images = True
+    run_order = 50
 
     def applies(self, ctx: CheckContext) -> bool:
         # Its own option: the 400 code in `codes` would otherwise keep it enabled everywhere.

@@ -59,6 +59,7 @@ class FakeIdCheck(Check):
     codes = (Step1RetryCode.FAKE_ID,)
     fault_code = Step1ErrorCode.ID_VALIDATION_ERROR
     analyses_images = True
+    run_order = 30
 
     def run(self, ctx: CheckContext) -> CheckReport:
         table = specimen_table()
@@ -105,6 +106,7 @@ class FeatureVerificationCheck(Check):
     codes = (Step1RetryCode.FEATURE_VERIFICATION_FAILED,)
     fault_code = Step1ErrorCode.ID_VALIDATION_ERROR
     analyses_images = True
+    run_order = 30
 
     def run(self, ctx: CheckContext) -> CheckReport:
         country, id_type = ctx.submission.issuing_country, document_id_type(ctx)
@@ -163,6 +165,7 @@ class InvalidIdCheck(Check):
     fault_code = Step1ErrorCode.ID_VALIDATION_ERROR
     # It reads what the image checks extracted; without them there is no number to look up.
     analyses_images = True
+    run_order = 30
 
     def run(self, ctx: CheckContext) -> CheckReport:
         number = ctx.extracted.get("document_number")

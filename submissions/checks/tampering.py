@@ -79,6 +79,7 @@ class ImageEditedCheck(Check):
     step = Step.STEP1
     codes = (Step1RetryCode.IMAGE_EDITED,)
     analyses_images = True
+    run_order = 40
 
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = step1_analysis(ctx)
@@ -118,6 +119,7 @@ class ImageForgeryCheck(Check):
     step = Step.STEP1
     codes = (Step1RetryCode.IMAGE_FORGERY,)
     analyses_images = True
+    run_order = 40
 
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = step1_analysis(ctx)
@@ -151,6 +153,7 @@ class ArtificialTextCheck(Check):
     step = Step.STEP1
     codes = (Step1RetryCode.ARTIFICIAL_TEXT,)
     analyses_images = True
+    run_order = 40
 
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = step1_analysis(ctx)
@@ -181,6 +184,7 @@ class ArtificialImageCheck(Check):
     step = Step.STEP1
     codes = (Step1RetryCode.ARTIFICIAL_IMAGE,)
     analyses_images = True
+    run_order = 40
 
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = step1_analysis(ctx)

@@ -1,19 +1,21 @@
-"""Synthetic images for the demo data and the README walk-through (Pillow only, no Django).
+"""Synthetic images for the demo data and the README walk-through (no Django).
 
-An ID-card-like picture (a light card with a photo box and text lines) and a selfie-like
-picture (a face oval on a background). They are obviously fake and carry no real person.
+ID documents come from the project's generator (`verification.generator`): photographed
+passports, ID cards and driving licences with a real MRZ or PDF417, optionally with a defect
+(glare, blur, ...), so the demo's Step 1 answers come from the real checks. The selfie is a
+drawn head-and-shoulders picture. Nothing here shows a real person.
 """
 
 import io
+from dataclasses import dataclass
+from datetime import date
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-
-def _font(size: int):
-    try:
-        return ImageFont.load_default(size=size)
-    except (TypeError, OSError):  # Pillow built without FreeType: the fixed bitmap font
-        return ImageFont.load_default()
+# The README walk-through's applicant: the printed passport and the data typed at Step 2 agree.
+WALKTHROUGH_HOLDER = {"surname": "SAMPLE", "given_names": "JANE", "birth_date": date(1990, 4, 12), "sex": "F",
+                      "document_number": "XR1234567"}
+WALKTHROUGH_COUNTRY = "POL"
 
 
 def _jpeg(image: Image.Image) -> bytes:
@@ -22,25 +24,30 @@ def _jpeg(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def id_card_jpeg(*, name: str = "JANE SAMPLE", birth: str = "1990-04-12", number: str = "X1234567",
-                 country: str = "POL", tint: tuple[int, int, int] = (214, 228, 240)) -> bytes:
-    """A 856x540 ID card (the ID-1 aspect ratio) as JPEG bytes."""
-    card = Image.new("RGB", (856, 540), (236, 238, 234))
-    draw = ImageDraw.Draw(card)
-    draw.rounded_rectangle((8, 8, 848, 532), radius=28, fill=tint, outline=(90, 110, 130), width=4)
-    draw.rectangle((8, 40, 848, 100), fill=(60, 90, 130))
-    draw.text((40, 52), f"{country}  IDENTITY CARD  (SPECIMEN)", fill="white", font=_font(32))
-    draw.rectangle((40, 140, 280, 440), fill=(200, 205, 210), outline=(120, 120, 120), width=3)
-    draw.ellipse((95, 175, 225, 335), fill=(222, 184, 150))
-    draw.chord((65, 330, 255, 520), 180, 360, fill=(80, 80, 90))
-    rows = [("NAME", name), ("DATE OF BIRTH", birth), ("DOCUMENT NO", number), ("NATIONALITY", country)]
-    for i, (label, value) in enumerate(rows):
-        y = 150 + i * 70
-        draw.text((320, y), label, fill=(70, 80, 90), font=_font(18))
-        draw.text((320, y + 22), value, fill=(20, 20, 30), font=_font(30))
-    draw.rectangle((40, 470, 816, 510), fill=(245, 245, 240))
-    draw.text((50, 478), f"IDX{country}{number}<<<<<<<<<<<<<<<<<<<<<<<", fill=(30, 30, 30), font=_font(24))
-    return _jpeg(card)
+@dataclass(frozen=True)
+class DemoDocument:
+    front: bytes
+    back: bytes | None
+
+
+# Step 1 `idType` -> the generator's kind
+GENERATOR_KINDS = {"passport": "passport", "government_id": "id_card", "drivers_license": "drivers_license"}
+
+
+def id_document_images(*, id_type: str, country: str, surname: str, given_names: str, birth_date: date, sex: str,
+                       document_number: str, seed: int = 1, defects: tuple[str, ...] = ()) -> DemoDocument:
+    """A photographed document of `id_type` for this holder (and its back where the type has one)."""
+    from verification.generator import generate_document  # numpy, OpenCV: loaded only when used
+
+    doc = generate_document(GENERATOR_KINDS[id_type], country=country, seed=seed, defects=defects,
+                            surname=surname, given_names=given_names, birth_date=birth_date, sex=sex,
+                            document_number=document_number)
+    return DemoDocument(front=doc.front, back=doc.back)
+
+
+def walkthrough_passport_jpeg() -> bytes:
+    """The README walk-through's passport photo."""
+    return id_document_images(id_type="passport", country=WALKTHROUGH_COUNTRY, **WALKTHROUGH_HOLDER).front
 
 
 def selfie_jpeg(*, skin: tuple[int, int, int] = (224, 186, 152), background: tuple[int, int, int] = (150, 180, 200)) -> bytes:

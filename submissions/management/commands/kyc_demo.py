@@ -27,10 +27,11 @@ from submissions.inputs import Step1Input, Step2Input
 from submissions.models import ApiKey, Project
 from submissions.services import api_key_create, project_create, submission_step1, submission_step2
 
-from ._demo_images import id_card_jpeg, selfie_jpeg
+from ._demo_images import id_document_images, selfie_jpeg, walkthrough_passport_jpeg
 
 DEMO_PROJECT_NAME = "Demo project"
-DEMO_OPTIONS = {"age_limit": 18, "blacklist_countries": ["PRK"], "approved_period_days": 30}
+# ID card validation on: the demo's documents go through every Step 1 check and show its evidence.
+DEMO_OPTIONS = {"age_limit": 18, "blacklist_countries": ["PRK"], "approved_period_days": 30, "id_card_validation": True}
 REVIEWER_USERNAME = "reviewer"
 
 
@@ -46,26 +47,38 @@ class DemoApplicant:
     # Where the demo leaves it: "step1", "retry", "pending", "approve", "reject" (by a
     # reviewer) or "auto" (Step 2 rejected by the project's rules).
     outcome: str
-    tint: tuple[int, int, int] = (214, 228, 240)
+    # Defects of the generated document (verification.generator): the real checks answer them.
+    defects: tuple[str, ...] = ()
+    seed: int = 1
+
+    @property
+    def surname(self) -> str:
+        return self.name.rsplit(" ", 1)[-1]
+
+    @property
+    def given_names(self) -> str:
+        return self.name.rsplit(" ", 1)[0]
 
 
 DEMO_APPLICANTS = (
     DemoApplicant("Alice Novak", "alice.novak@example.com", "POL", "government_id", date(1991, 5, 2),
-                  "female", "ABC123456", "step1"),
+                  "female", "ABC123456", "step1", seed=11),
     DemoApplicant("Bruno Costa", "bruno.costa@example.com", "PRT", "passport", date(1987, 11, 23),
-                  "male", "P7412589", "retry", (228, 222, 240)),
+                  "male", "P7412589", "retry", seed=12),
     DemoApplicant("Chen Wei", "chen.wei@example.com", "SGP", "passport", date(1995, 1, 17),
-                  "male", "K1234567A", "pending", (240, 226, 214)),
-    DemoApplicant("Dana Ivanova", "dana.ivanova@example.com", "BGR", "drivers_license", date(1979, 8, 30),
-                  "female", "B0077120", "pending", (220, 238, 222)),
+                  "male", "K1234567A", "pending", seed=13),
+    DemoApplicant("Dana Ivanova", "dana.ivanova@example.com", "USA", "drivers_license", date(1979, 8, 30),
+                  "female", "B0077120", "pending", seed=14),
     DemoApplicant("Emma Schmidt", "emma.schmidt@example.com", "DEU", "passport", date(1984, 3, 9),
-                  "female", "C01X00T47", "approve", (232, 232, 232)),
+                  "female", "C01X00T47", "approve", seed=15),
     DemoApplicant("Farid Haddad", "farid.haddad@example.com", "FRA", "government_id", date(1999, 12, 1),
-                  "male", "FR99120133", "reject", (214, 232, 240)),
+                  "male", "FR9912013", "reject", seed=16),
     DemoApplicant("Ri Myong", "ri.myong@example.com", "PRK", "passport", date(1990, 6, 15),
-                  "male", "PRK004512", "auto", (240, 214, 214)),
+                  "male", "PRK004512", "auto", seed=17),
+    # Photographed under a lamp: Step 1 answers glare_detected from the image itself.
+    DemoApplicant("Gita Rao", "gita.rao@example.com", "POL", "passport", date(1993, 9, 21),
+                  "female", "EG4417291", "step1", defects=("glare",), seed=18),
 )
-
 
 class DemoFaceMismatchCheck(Check):
     """Answers one Step 2 retry for the demo's "retry" applicant.
@@ -153,14 +166,17 @@ class Command(BaseCommand):
         return len(DEMO_APPLICANTS)
 
     def _submission(self, *, project, actor, reviewer_actor, applicant: DemoApplicant, selfie) -> None:
-        card = id_card_jpeg(name=applicant.name.upper(), birth=applicant.birth.isoformat(),
-                            number=applicant.document_number, country=applicant.country, tint=applicant.tint)
+        document = id_document_images(
+            id_type=applicant.id_type, country=applicant.country, surname=applicant.surname,
+            given_names=applicant.given_names, birth_date=applicant.birth, sex=applicant.gender[0].upper(),
+            document_number=applicant.document_number, seed=applicant.seed, defects=applicant.defects)
         with transaction.atomic():
             answer = submission_step1(
                 project=project, actor=actor, client_ip="127.0.0.1",
                 data=Step1Input(issuing_country=applicant.country, email=applicant.email,
-                                id_type=applicant.id_type, id_image=image_read_bytes(card),
-                                id_back_image=None, userid=applicant.email.split("@")[0], cf1="demo"),
+                                id_type=applicant.id_type, id_image=image_read_bytes(document.front),
+                                id_back_image=image_read_bytes(document.back) if document.back else None,
+                                userid=applicant.email.split("@")[0], cf1="demo"),
             )
         if applicant.outcome == "step1":
             return
@@ -184,12 +200,11 @@ class Command(BaseCommand):
                           note="Demo: birth date on the card differs.")
 
     def _example_images(self) -> None:
-        # The printed curl command uploads these.
+        # The printed curl command uploads these; rewritten each run so they match this version's checks.
         folder = settings.VAR_DIR / "examples"
         folder.mkdir(parents=True, exist_ok=True)
-        for name, data in (("id.jpg", id_card_jpeg()), ("selfie.jpg", selfie_jpeg())):
-            if not (folder / name).exists():
-                (folder / name).write_bytes(data)
+        for name, data in (("id.jpg", walkthrough_passport_jpeg()), ("selfie.jpg", selfie_jpeg())):
+            (folder / name).write_bytes(data)
 
     def _print(self, opts, *, project: Project, raw_key: str, created: int) -> None:
         base = opts["base_url"].rstrip("/")
@@ -205,7 +220,7 @@ class Command(BaseCommand):
             f"  API docs:   {base}/v3/docs/",
             "  Try Step 1:",
             f"    curl -s {base}/v3/submission/step1 -H 'x-api-key: {raw_key}' \\",
-            "      -F issuingCountry=POL -F idType=government_id -F email=jane.sample@example.com \\",
+            "      -F issuingCountry=POL -F idType=passport -F email=jane.sample@example.com \\",
             "      -F idImage=@var/examples/id.jpg",
             "",
         ]

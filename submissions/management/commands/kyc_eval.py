@@ -2,15 +2,21 @@
 
     manage.py kyc_eval --count 6            # per kind and case
     manage.py kyc_eval --defects glare blurred --kinds passport
+    manage.py kyc_eval --write docs/checks.md   # replace the measured sections of the docs
 
 Everything it writes (a temporary project, registry entries for the specimens) is rolled back.
+`--write` replaces what lies between the `<!-- eval:begin -->` / `<!-- eval:end -->` and
+`<!-- thresholds:begin -->` / `<!-- thresholds:end -->` markers of the file, nothing else.
 """
 
+import re
 import time
+from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from audit.services import Actor
 from submissions.checks import CheckContext, pipeline_run
 from submissions.choices import FileKind, Step
 from submissions.images import image_read_bytes
@@ -41,15 +47,13 @@ def document_codes(project: Project, doc) -> list[str]:
 
 def specimens_register(kinds) -> None:
     """Put the generator's published specimens in the fake-ID registry, as an operator would."""
-    try:
-        from documents.services import specimen_add
-    except ImportError:
-        return
+    from documents.services import specimen_add
     from verification.generator import generate_document
 
+    actor = Actor.system("kyc_eval")
     for kind in kinds:
         doc = generate_document(kind, defects=("specimen",))
-        specimen_add(country=doc.country, id_type=KIND_ID_TYPES[kind], image_bytes=doc.front, note="eval")
+        specimen_add(country=doc.country, id_type=KIND_ID_TYPES[kind], image=doc.front, note="eval", actor=actor)
 
 
 class Command(BaseCommand):
@@ -61,6 +65,7 @@ class Command(BaseCommand):
         parser.add_argument("--kinds", nargs="+", default=list(KIND_ID_TYPES))
         parser.add_argument("--defects", nargs="+", default=None, help="default: every defect with an expectation")
         parser.add_argument("--attack-prevention", action="store_true", help="also score the ID liveness pipelines")
+        parser.add_argument("--write", default="", help="replace the measured sections of this markdown file")
 
     def handle(self, *args, **opts):
         from verification.generator import DEFECTS, generate_document
@@ -87,7 +92,45 @@ class Command(BaseCommand):
                 raise Rollback
         except Rollback:
             pass
-        self.stdout.write(evaluation.table())
+        table = evaluation.table()
+        self.stdout.write(table)
         if opts["attack_prevention"]:
             self.stdout.write("\nID liveness expectations: " + ", ".join(
                 f"{d} -> {p}" for d, p in EXPECTED_ID_LIVENESS.items()))
+        if opts["write"]:
+            header = (f"Measured by `make eval` ({' '.join(_argv(opts))}) on {datetime.now(UTC):%Y-%m-%d}: "
+                      f"{opts['count']} documents per kind and case, seeds {opts['seed']}-{opts['seed'] + opts['count'] - 1}, "
+                      f"kinds {', '.join(opts['kinds'])}, a project with ID card validation on"
+                      f"{' and attack prevention' if opts['attack_prevention'] else ''}.")
+            docs_sections_replace(opts["write"], {"eval": f"{header}\n\n{table}", "thresholds": thresholds_table()})
+
+
+def _argv(opts) -> list[str]:
+    args = [f"--count {opts['count']}", f"--seed {opts['seed']}"]
+    if opts["attack_prevention"]:
+        args.append("--attack-prevention")
+    return args
+
+
+def thresholds_table() -> str:
+    """Every registered threshold with its default, the setting override and what it means."""
+    from verification.thresholds import threshold, thresholds_all
+
+    lines = ["| threshold | default | in force | meaning |", "|---|---|---|---|"]
+    for name, spec in sorted(thresholds_all().items()):
+        lines.append(f"| `{name}` | {spec.default:g} | {threshold(name):g} | {spec.help} |")
+    return "\n".join(lines)
+
+
+def docs_sections_replace(path: str, sections: dict[str, str]) -> None:
+    """Replace the text between `<!-- name:begin -->` and `<!-- name:end -->` for each named section of
+    a markdown file; the file is written only when every section was found."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    for name, body in sections.items():
+        pattern = re.compile(rf"(<!-- {name}:begin -->\n).*?(\n<!-- {name}:end -->)", re.DOTALL)
+        if not pattern.search(text):
+            raise ValueError(f"{path} has no <!-- {name}:begin --> ... <!-- {name}:end --> section")
+        text = pattern.sub(lambda m, body=body: m.group(1) + body + m.group(2), text)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)

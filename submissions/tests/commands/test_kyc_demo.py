@@ -21,3 +21,18 @@ def test_demo_seeds_every_status_through_the_services_and_is_idempotent():
     count = Submission.objects.count()
     call_command("kyc_demo", stdout=StringIO())
     assert Submission.objects.count() == count and Project.objects.filter(name="Demo project").count() == 1
+
+
+@pytest.mark.image_checks
+def test_demo_documents_are_generated_and_judged_by_the_real_step1_checks():
+    call_command("kyc_demo", stdout=StringIO())
+    project = Project.objects.get(name="Demo project")
+    assert project.id_card_validation
+    glare = Submission.objects.get(project=project, email="gita.rao@example.com")
+    assert glare.retry_count == 1
+    assert glare.check_results.filter(check_name="glare_detected", outcome="retry").exists()
+    # every other applicant's generated document passes every Step 1 check
+    others = Submission.objects.filter(project=project).exclude(pk=glare.pk)
+    step1_retries = [(r.submission.email, r.check_name) for s in others
+                     for r in s.check_results.filter(step="step1").exclude(outcome="passed").select_related("submission")]
+    assert step1_retries == []

@@ -1,0 +1,48 @@
+"""`make eval` and `make bench` run the real checks: smoke tests on a tiny corpus."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from submissions.models import Project, Submission
+
+pytestmark = [pytest.mark.django_db, pytest.mark.image_checks]
+
+
+def test_eval_measures_a_defect_and_writes_only_its_sections(tmp_path):
+    doc = tmp_path / "checks.md"
+    doc.write_text("intro\n<!-- thresholds:begin -->\nold\n<!-- thresholds:end -->\nmiddle\n"
+                   "<!-- eval:begin -->\nold\n<!-- eval:end -->\nend\n")
+    out = StringIO()
+    call_command("kyc_eval", "--count", "1", "--kinds", "passport", "--defects", "glare", "--write", str(doc),
+                 stdout=out)
+    table = out.getvalue()
+    assert "| genuine | (none: no retry) | 1 | 1/1 (100%)" in table
+    assert "| glare | glare_detected | 1 | 1/1 (100%)" in table
+    text = doc.read_text()
+    assert text.startswith("intro\n<!-- thresholds:begin -->\n| threshold |") and "\nold\n" not in text
+    assert "`quality.glare.min_score` | 70 |" in text and "middle\n" in text and text.endswith("end\n")
+    # everything the evaluation wrote to the database was rolled back
+    assert not Project.objects.exists() and not Submission.objects.exists()
+
+
+def test_eval_write_refuses_a_file_without_its_markers(tmp_path):
+    doc = tmp_path / "checks.md"
+    doc.write_text("no markers\n")
+    with pytest.raises(ValueError, match="eval:begin"):
+        call_command("kyc_eval", "--count", "1", "--kinds", "passport", "--defects", "glare", "--write", str(doc),
+                     stdout=StringIO())
+    assert doc.read_text() == "no markers\n"
+
+
+def test_bench_reports_step1_against_its_parts(tmp_path):
+    out_file = tmp_path / "benchmarks.md"
+    call_command("kyc_bench", "--repeat", "1", "--write", str(out_file), stdout=StringIO())
+    text = out_file.read_text()
+    assert "| **irreducible parts** |" in text
+    for label in ("default options", "ID card validation on", "ID validation + attack prevention"):
+        assert f"| {label} | " in text
+    # the generated licence is genuine: Step 1 leaves it incomplete with no retry
+    assert "| incomplete |" in text and "retry:" not in text
+    assert not Project.objects.exists() and not Submission.objects.exists()
