@@ -34,7 +34,7 @@ _ENGINE = None
 _ENGINE_LOCK = threading.Lock()
 
 
-@dataclass
+@dataclass(eq=False)  # a line is itself: equal texts at other places are other lines (and boxes are arrays)
 class OcrLine:
     text: str
     box: np.ndarray  # 4×2 float: TL, TR, BR, BL in the coordinates of the image read

@@ -132,147 +132,164 @@ def capture_too_blurry_sides(ctx: CheckContext) -> list[str]:
     return [side for side in measures.sides() if not sharpness_passes(measures.sharpness(side))]
 
 
-def _report(code, scores: dict[str, float | None], failing: list[str], limit: float, evidence: dict) -> CheckReport:
-    judged = [score for score in scores.values() if score is not None]
-    findings = [Finding(code)] if failing else []
-    evidence["failing_sides"] = failing
-    return CheckReport(findings=findings, score=min(judged) if judged else None, threshold=limit, evidence=evidence)
+class CaptureCheck(Check):
+    """One capture measure judged on every side the applicant sent.
+
+    A subclass names its code and threshold and says how to measure a side (`measure`), whether the
+    measure passes (`passes`), what else to draw (`extra_evidence`) and when a side is left to another
+    code (`not_judged`). The score is the weakest judged side's; evidence is per side.
+    """
+
+    step = Step.STEP1
+    analyses_images = True
+    run_order = 10
+    threshold_name: str
+
+    def measure(self, measures: CaptureMeasures, side: str):
+        raise NotImplementedError
+
+    def passes(self, measure) -> bool:
+        raise NotImplementedError
+
+    def not_judged(self, measures: CaptureMeasures, side: str) -> str | None:
+        """Why `side` is left to another check before it is measured, or None to judge it."""
+        return None
+
+    def answered_elsewhere(self, measures: CaptureMeasures, side: str) -> str | None:
+        """For a failing side: the code that already answers it, or None to answer this code."""
+        return None
+
+    def extra_evidence(self, measures: CaptureMeasures, side: str, measure) -> dict:
+        return {}
+
+    def run(self, ctx: CheckContext) -> CheckReport:
+        measures = capture_measures(ctx)
+        scores, failing, evidence = {}, [], {}
+        for side in measures.sides():
+            evidence[side] = measures.side_evidence(side)
+            reason = self.not_judged(measures, side)
+            if reason:
+                scores[side] = None
+                evidence[side]["not_judged"] = reason
+                continue
+            measure = self.measure(measures, side)
+            scores[side] = measure.score
+            evidence[side].update(score=measure.score, **measure.evidence(),
+                                  **self.extra_evidence(measures, side, measure))
+            if self.passes(measure):
+                continue
+            other = self.answered_elsewhere(measures, side)
+            if other:
+                scores[side] = None  # one answer per capture
+                evidence[side]["answered_by"] = other
+                continue
+            failing.append(side)
+        judged = [score for score in scores.values() if score is not None]
+        evidence["failing_sides"] = failing
+        return CheckReport(findings=[Finding(self.codes[0])] if failing else [],
+                           score=min(judged) if judged else None, threshold=threshold(self.threshold_name),
+                           evidence=evidence)
 
 
 @check_register
-class ImageTooBlurryCheck(Check):
+class ImageTooBlurryCheck(CaptureCheck):
     """The document's edges are too soft to read: the worst direction's edge width."""
 
     name = "image_too_blurry"
-    step = Step.STEP1
     codes = (Step1RetryCode.IMAGE_TOO_BLURRY,)
-    analyses_images = True
-    run_order = 10
+    threshold_name = "quality.sharpness.min_score"
 
-    def run(self, ctx: CheckContext) -> CheckReport:
-        measures = capture_measures(ctx)
-        tilted = measures.analysis.abnormal_pose_sides
-        scores, failing, evidence = {}, [], {}
-        for side in measures.sides():
-            evidence[side] = measures.side_evidence(side)
-            if side in tilted:
-                scores[side] = None
-                evidence[side]["not_judged"] = "abnormal pose (physical_document_missing)"
-                continue
-            measure = measures.sharpness(side)
-            scores[side] = measure.score
-            evidence[side].update(score=measure.score, **measure.evidence())
-            if not sharpness_passes(measure):
-                failing.append(side)
-        return _report(Step1RetryCode.IMAGE_TOO_BLURRY, scores, failing,
-                       threshold("quality.sharpness.min_score"), evidence)
+    def not_judged(self, measures, side):
+        if side in measures.analysis.abnormal_pose_sides:
+            return "abnormal pose (physical_document_missing)"
+        return None
+
+    def measure(self, measures, side):
+        return measures.sharpness(side)
+
+    def passes(self, measure):
+        return sharpness_passes(measure)
 
 
 @check_register
-class GlareDetectedCheck(Check):
+class GlareDetectedCheck(CaptureCheck):
     """A specular highlight hides part of the document: the largest clipped, colourless, solid blob."""
 
     name = "glare_detected"
-    step = Step.STEP1
     codes = (Step1RetryCode.GLARE_DETECTED,)
-    analyses_images = True
-    run_order = 10
+    threshold_name = "quality.glare.min_score"
 
-    def run(self, ctx: CheckContext) -> CheckReport:
-        measures = capture_measures(ctx)
-        scores, failing, evidence = {}, [], {}
-        for side in measures.sides():
-            evidence[side] = measures.side_evidence(side)
-            if not colour_passes(measures.colour(side)):
-                scores[side] = None
-                evidence[side]["not_judged"] = "black-and-white copy (black_white_document)"
-                continue
-            measure = measures.glare(side)
-            scores[side] = measure.score
-            evidence[side].update(score=measure.score, **measure.evidence())
-            if measure.blob is not None:
-                polygon = measures.region_to_original(side, measure.blob.polygon)
-                xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
-                evidence[side].update(blob_polygon=polygon, blob_box=[min(xs), min(ys), max(xs), max(ys)])
-            if not glare_passes(measure):
-                failing.append(side)
-        return _report(Step1RetryCode.GLARE_DETECTED, scores, failing, threshold("quality.glare.min_score"), evidence)
+    def not_judged(self, measures, side):
+        if not colour_passes(measures.colour(side)):
+            return "black-and-white copy (black_white_document)"
+        return None
+
+    def measure(self, measures, side):
+        return measures.glare(side)
+
+    def passes(self, measure):
+        return glare_passes(measure)
+
+    def extra_evidence(self, measures, side, measure):
+        if measure.blob is None:
+            return {}
+        polygon = measures.region_to_original(side, measure.blob.polygon)
+        xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
+        return {"blob_polygon": polygon, "blob_box": [min(xs), min(ys), max(xs), max(ys)]}
 
 
 @check_register
-class BlackWhiteDocumentCheck(Check):
+class BlackWhiteDocumentCheck(CaptureCheck):
     """A grey photocopy instead of the coloured original: no chroma beyond the light's cast."""
 
     name = "black_white_document"
-    step = Step.STEP1
     codes = (Step1RetryCode.BLACK_WHITE_DOCUMENT,)
-    analyses_images = True
-    run_order = 10
+    threshold_name = "quality.colour.min_score"
 
-    def run(self, ctx: CheckContext) -> CheckReport:
-        measures = capture_measures(ctx)
-        scores, failing, evidence = {}, [], {}
-        for side in measures.sides():
-            measure = measures.colour(side)
-            scores[side] = measure.score
-            evidence[side] = {**measures.side_evidence(side), "score": measure.score, **measure.evidence()}
-            if not colour_passes(measure):
-                failing.append(side)
-        return _report(Step1RetryCode.BLACK_WHITE_DOCUMENT, scores, failing,
-                       threshold("quality.colour.min_score"), evidence)
+    def measure(self, measures, side):
+        return measures.colour(side)
+
+    def passes(self, measure):
+        return colour_passes(measure)
 
 
 @check_register
-class ScreenDetectedCheck(Check):
+class ScreenDetectedCheck(CaptureCheck):
     """The document was photographed off a screen: a periodic peak (pixel grid, moiré) in its spectrum."""
 
     name = "screen_detected"
-    step = Step.STEP1
     codes = (Step1RetryCode.SCREEN_DETECTED,)
-    analyses_images = True
-    run_order = 10
+    threshold_name = "recapture.screen.min_score"
 
-    def run(self, ctx: CheckContext) -> CheckReport:
-        measures = capture_measures(ctx)
-        scores, failing, evidence = {}, [], {}
-        for side in measures.sides():
-            measure = measures.moire(side)
-            scores[side] = measure.score
-            evidence[side] = {**measures.side_evidence(side), "score": measure.score, **measure.evidence(),
-                              "patch_boxes": [measures.analysis.to_original(side, list(box))
-                                              for box in measure.patches]}
-            if not moire_passes(measure):
-                failing.append(side)
-        return _report(Step1RetryCode.SCREEN_DETECTED, scores, failing,
-                       threshold("recapture.screen.min_score"), evidence)
+    def measure(self, measures, side):
+        return measures.moire(side)
+
+    def passes(self, measure):
+        return moire_passes(measure)
+
+    def extra_evidence(self, measures, side, measure):
+        return {"patch_boxes": [measures.analysis.to_original(side, list(box)) for box in measure.patches]}
 
 
 @check_register
-class RecapturedDocumentCheck(Check):
+class RecapturedDocumentCheck(CaptureCheck):
     """The photo shows a device displaying the document, or is a screenshot rather than a camera photo."""
 
     name = "recaptured_document"
-    step = Step.STEP1
     codes = (Step1RetryCode.RECAPTURED_DOCUMENT,)
-    analyses_images = True
-    run_order = 10
+    threshold_name = "recapture.min_score"
 
-    def run(self, ctx: CheckContext) -> CheckReport:
-        measures = capture_measures(ctx)
-        scores, failing, evidence = {}, [], {}
-        for side in measures.sides():
-            measure = measures.recapture(side)
-            scores[side] = measure.score
-            evidence[side] = {**measures.side_evidence(side), "score": measure.score, **measure.evidence()}
-            if measure.frame.outline is not None and measure.frame.found:
-                evidence[side]["frame_outline"] = measures.analysis.to_original(side, measure.frame.outline)
-                evidence[side]["screen_outline"] = measures.analysis.to_original(side, measure.frame.screen)
-            if recapture_passes(measure):
-                continue
-            if not moire_passes(measures.moire(side)):
-                scores[side] = None  # judged by screen_detected: one answer per capture
-                evidence[side]["answered_by"] = "screen_detected"
-                continue
-            failing.append(side)
-        return _report(Step1RetryCode.RECAPTURED_DOCUMENT, scores, failing, threshold("recapture.min_score"),
-                       evidence)
+    def measure(self, measures, side):
+        return measures.recapture(side)
+
+    def passes(self, measure):
+        return recapture_passes(measure)
+
+    def answered_elsewhere(self, measures, side):
+        return None if moire_passes(measures.moire(side)) else "screen_detected"
+
+    def extra_evidence(self, measures, side, measure):
+        if measure.frame.outline is None or not measure.frame.found:
+            return {}
+        return {"frame_outline": measures.analysis.to_original(side, measure.frame.outline),
+                "screen_outline": measures.analysis.to_original(side, measure.frame.screen)}

@@ -293,7 +293,10 @@ class MrzCheck(Check):
         findings = []
         checks = data.checks
         score = round(100 * sum(checks.values()) / max(len(checks), 1), 1)
-        if data.failed_checks:
+        if data.failed_checks and _pose_blocks_reading(analysis):
+            # A foreshortened MRZ is misread, not forged: physical_document_missing asks for a retake.
+            evidence["check_digits_judged"] = False
+        elif data.failed_checks:
             findings.append(Finding(Step1RetryCode.CHECK_DIGIT_FAILED))
         if data.expiry_date is not None and data.expiry_date < analysis.today:
             evidence["expired_on"] = data.expiry_date.isoformat()
@@ -399,6 +402,10 @@ class FieldsCheck(Check):
         }, overwrite=False)
         if _pose_blocks_reading(analysis) or not analysis.document_present("front"):
             evidence["judged"] = False
+            return CheckReport(evidence=evidence)
+        if "front" in capture_too_blurry_sides(ctx):
+            # Blur, not the document, hides the fields: image_too_blurry already asks for a sharper photo.
+            evidence.update(judged=False, reason="front too blurry to read (image_too_blurry)")
             return CheckReport(evidence=evidence)
         missing = [name for name in sorted(profile.fields) if not fields.has(name)]
         evidence["missing"] = missing

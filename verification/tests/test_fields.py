@@ -142,6 +142,16 @@ def test_mrz_lines_are_not_fields():
     assert "document_number" not in fields_read(lines).values
 
 
+def test_a_value_repeated_elsewhere_on_the_card_is_read_once_from_under_its_label():
+    # the same text printed twice (a name in a header and under its label) must not confuse the reader
+    lines = [line("MORENO", 355, 100), line("Surname", 355, 180, h=18), line("MORENO", 355, 202)]
+
+    result = fields_read(lines)
+
+    assert result.values["surname"].value == "MORENO"
+    assert result.values["surname"].box is lines[2].box
+
+
 def test_comparisons_tolerate_ocr_noise_but_not_other_values():
     assert names_agree("LINDQVIST", "LINDQVlST", minimum=0.75)
     assert names_agree("VAN DER BERG", "VANDERBERG", minimum=0.75)

@@ -505,3 +505,44 @@ def test_fault_on_a_retry_keeps_the_submission_as_it_was(api, scripted_check):
         response = client.step1(submissionId=first.json()["submissionId"], back=image_bytes())
     assert_error(response, "data_processing_error", "Data processing error. Please retry.")
 
+
+
+def _jpeg_with_segments(segments: list[tuple[int, bytes]]) -> bytes:
+    """A valid JPEG with extra APPn segments (marker, payload) inserted after its SOI."""
+    jpeg = image_bytes()
+    inserted = b"".join(b"\xff" + bytes([marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+                        for marker, payload in segments)
+    return jpeg[:2] + inserted + jpeg[2:]
+
+
+def _hostile_exif() -> bytes:
+    """A TIFF header whose first IFD claims 65535 entries, pointing far past the segment's end."""
+    entry = (0x010E).to_bytes(2, "little") + (2).to_bytes(2, "little") + (0x7FFFFFFF).to_bytes(4, "little") \
+        + (0x7FFFFFF0).to_bytes(4, "little")
+    body = b"II*\x00" + (8).to_bytes(4, "little") + (0xFFFF).to_bytes(2, "little") + entry * 5000
+    return b"Exif\x00\x00" + body
+
+
+@pytest.mark.image_checks  # the tampering and recapture checks read the metadata too
+def test_huge_and_hostile_metadata_is_answered_in_bounded_time(api):
+    client = api(id_card_validation=True)
+    xmp = b"http://ns.adobe.com/xap/1.0/\x00" + b"<x:xmpmeta>" + b"A" * 65000
+    image = _jpeg_with_segments([(0xE1, _hostile_exif())] + [(0xE1, xmp)] * 30 + [(0xFE, b"C" * 65000)] * 20)
+    assert len(image) > 3_000_000
+    started = time.monotonic()
+    response = client.step1(image=image)
+    elapsed = time.monotonic() - started
+    # decodable pixels: accepted (and judged by the checks) or refused as an image, never a fault
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 400:
+        assert_error(response, "invalid_id_image", INVALID_ID_IMAGE)
+    assert elapsed < 15, f"hostile metadata took {elapsed:.1f}s"
+
+
+@pytest.mark.parametrize("prefix", [b"<html><script>alert(1)</script>", b"%PDF-1.7\n", b"GIF89a"],
+                         ids=["html", "pdf", "gif"])
+def test_a_polyglot_that_is_not_an_image_first_is_invalid_id_image(api, prefix):
+    client = api()
+    with changes_nothing():
+        response = client.step1(image=prefix + image_bytes())
+    assert_error(response, "invalid_id_image", INVALID_ID_IMAGE)

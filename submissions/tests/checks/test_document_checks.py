@@ -356,3 +356,23 @@ def test_http_universal_id_type_is_resolved_and_stored(api):
     submission = Submission.objects.get(submission_id=response.json()["submissionId"])
     assert submission.id_type == "government_id"
     assert submission.extracted_data["last_name"] == doc.truth["surname"]
+
+
+# -- retakes first: no content codes for what a bad capture hides ---------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1000, 1001, 1002, 1003])
+@pytest.mark.parametrize("kind", ["passport", "id_card"])
+def test_a_tilted_document_is_a_retake_never_a_check_digit_failure(kind, seed):
+    codes, ctx, outcome = run(kind, seed, ("tilted",))
+    assert "physical_document_missing" in codes
+    assert "check_digit_failed" not in codes
+
+
+@pytest.mark.parametrize("seed", [1000, 1001, 1002, 1003])
+@pytest.mark.parametrize("kind", ["passport", "id_card", "drivers_license"])
+def test_a_blurred_front_is_not_also_a_list_of_missing_fields(kind, seed):
+    codes, ctx, outcome = run(kind, seed, ("blurred",))
+    assert not {code for code in codes if code.startswith("missing_")}
+    fields = next(r for r in outcome.runs if r.check_name == "printed_fields")
+    assert fields.report.evidence.get("judged") is False
