@@ -455,7 +455,8 @@ def submission_step2(*, project: Project, actor: Actor, data: Step2Input) -> Ste
         )
         ctx = CheckContext(
             submission=submission, project=project, step=Step.STEP2, images=uploads,
-            data={"name": data.name, "date_of_birth": data.date_of_birth, **data.fields},
+            # Typed values last: `fields` also carries the raw date_of_birth string.
+            data={**data.fields, "name": data.name, "date_of_birth": data.date_of_birth},
         )
         outcome = pipeline_run(ctx)
         if outcome.error is not None:

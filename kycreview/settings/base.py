@@ -257,6 +257,9 @@ KYC_SWEEP_MAX_BATCHES = env.int("KYC_SWEEP_MAX_BATCHES", default=20)
 # The sandbox bank adapter is used unless an operator names a real one.
 KYC_BANK_ADAPTER = env("KYC_BANK_ADAPTER", default="submissions.bank.SandboxBank")
 KYC_BANK_CODE_TTL = timedelta(minutes=env.int("KYC_BANK_CODE_TTL_MINUTES", default=30))
+# Korean ID authentication (Step 2, submissions/kor_id.py): the sandbox unless an operator names
+# an adapter to the government's verification service.
+KYC_KOR_ID_SERVICE = env("KYC_KOR_ID_SERVICE", default="submissions.kor_id.SandboxKorIdService")
 # Artificial-image detection (submissions/checks/tampering.py, docs/checks/tampering.md): the path of
 # an operator-supplied ONNX model; empty selects the built-in camera-noise heuristic. Its tensor
 # contract is set with a JSON object of OnnxImageScoreProvider options, e.g.

@@ -11,6 +11,7 @@ from . import (
     capture,  # noqa: F401
     document,  # noqa: F401
     id_liveness,  # noqa: F401
+    identity,  # noqa: F401
     registry,  # noqa: F401
     tampering,  # noqa: F401
 )
