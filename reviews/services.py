@@ -16,7 +16,7 @@ from submissions.exceptions import SubmissionError
 from submissions.inputs import parse_date
 from submissions.models import Submission
 from submissions.rules import rules_evaluate
-from submissions.services import submission_identity_key
+from submissions.services import face_descriptor_approve, submission_identity_key
 
 from .choices import Decision
 from .codes import REJECT_CODES_REVIEWER, RejectCode, ReviewErrorCode
@@ -142,6 +142,8 @@ def review_decide(
         submission.approve()
         recorded_codes = []
     submission.save()
+    if submission.status == SubmissionStatus.APPROVED:
+        face_descriptor_approve(submission=submission)
     review = ReviewDecision.objects.create(
         submission=submission,
         reviewer=actor.user,

@@ -477,3 +477,25 @@ class SandboxBankTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bank_code}-{self.account_number}: {self.depositor_text}"
+
+
+class FaceDescriptor(models.Model):
+    """The selfie's face descriptor (128 float32), kept for face duplicate verification.
+
+    Written at Step 2 when the project has the option on; searched by later applicants once its
+    submission is approved (`approved_at`), through the in-process index of
+    `submissions.selectors.face_index_for_project`.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="face_descriptor")
+    identity_key = models.CharField(max_length=64, blank=True)
+    vector = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "approved_at"], name="facedesc_project_approved")]
+
+    def __str__(self) -> str:
+        return f"face of {self.submission_id}"

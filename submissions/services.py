@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
@@ -38,6 +38,7 @@ from .models import (
     ApiKey,
     BankVerification,
     CheckResult,
+    FaceDescriptor,
     Project,
     StoredFile,
     Submission,
@@ -403,8 +404,29 @@ def _step2_check_request_rules(*, project: Project, submission: Submission, data
             raise SubmissionError(Step2ErrorCode.BANK_AUTHENTICATION_FAIL)
 
 
+def face_descriptor_store(*, submission: Submission, project: Project, vector, identity_key: str) -> None:
+    """Keep the selfie's descriptor for face duplicate verification (searched once approved).
+
+    In a savepoint: a failed write answers face_validation_error ("Fail to add face image to
+    collection.") and the request's transaction rolls back as a whole.
+    """
+    try:
+        with transaction.atomic():
+            FaceDescriptor.objects.update_or_create(
+                submission=submission,
+                defaults={"project": project, "identity_key": identity_key, "vector": vector.astype("<f4").tobytes()},
+            )
+    except DatabaseError as exc:
+        raise SubmissionError(Step2ErrorCode.FACE_VALIDATION_ERROR, variant="index_add") from exc
+
+
+def face_descriptor_approve(*, submission: Submission) -> None:
+    """An approved submission's face becomes searchable by later applicants."""
+    FaceDescriptor.objects.filter(submission=submission).update(approved_at=submission.decided_at or timezone.now())
+
+
 def submission_decide_automatically(
-    *, submission: Submission, project: Project, score: float | None
+    *, submission: Submission, project: Project, score: float | None, face_duplicates: list | None = None
 ) -> None:
     """After a successful Step 2: the reject rules, then auto-approval, else Pending review."""
     system = Actor.system("automatic rules")
@@ -413,12 +435,15 @@ def submission_decide_automatically(
         project=project, identity_key=submission.identity_key, exclude_pk=submission.pk
     ):
         rejections.append(RuleRejection(RejectCode.DUPLICATE_USER, code_message(RejectCode.DUPLICATE_USER)))
+    if project.face_duplicate_verification and len(face_duplicates or []) >= project.face_duplicate_limit:
+        rejections.append(RuleRejection(RejectCode.DUPLICATED_FACE, code_message(RejectCode.DUPLICATED_FACE)))
     if rejections:
         _submission_reject(submission=submission, rejections=rejections, actor=system, action="auto_rejected")
         return
     if project.auto_approve_score is not None and score is not None and score >= project.auto_approve_score:
         submission.approve()
         submission.save()
+        face_descriptor_approve(submission=submission)
         audit_record(actor=system, action="auto_approved", submission=submission,
                      before={"status": SubmissionStatus.PENDING}, after={"status": submission.status, "score": score})
         return
@@ -475,9 +500,14 @@ def submission_step2(*, project: Project, actor: Actor, data: Step2Input) -> Ste
         submission.overall_score = outcome.score
         submission.submit()
         submission.save()
+        duplicate = ctx.cache.get("face_duplicate")
+        if duplicate is not None:
+            face_descriptor_store(submission=submission, project=project, vector=duplicate["vector"],
+                                  identity_key=duplicate["identity_key"])
         audit_record(actor=actor, action="submitted", submission=submission,
                      before={"status": SubmissionStatus.INCOMPLETE}, after={"status": submission.status})
-        submission_decide_automatically(submission=submission, project=project, score=outcome.score)
+        submission_decide_automatically(submission=submission, project=project, score=outcome.score,
+                                        face_duplicates=duplicate["matches"] if duplicate else None)
     return StepAnswer(submission=submission)
 
 

@@ -247,7 +247,7 @@ KYC_MAX_IMAGE_PIXELS = env.int("KYC_MAX_IMAGE_PIXELS", default=40_000_000)
 # document checks to explain, not a malformed request.
 KYC_MIN_IMAGE_SIDE = env.int("KYC_MIN_IMAGE_SIDE", default=1)
 # Overrides of the checks' named thresholds (verification/thresholds.py, docs/checks.md),
-# e.g. KYC_CHECK_THRESHOLDS='{"quality.blur.sharpness_min": 40}'.
+# e.g. KYC_CHECK_THRESHOLDS='{"quality.sharpness.min_score": 70}'.
 KYC_CHECK_THRESHOLDS = env.json("KYC_CHECK_THRESHOLDS", default={})
 # Longest side, in pixels, at which images are analysed (evidence is scaled back).
 KYC_ANALYSIS_MAX_SIDE = env.int("KYC_ANALYSIS_MAX_SIDE", default=1600)
@@ -271,3 +271,12 @@ KYC_ARTIFICIAL_IMAGE_MODEL_OPTIONS = env.json("KYC_ARTIFICIAL_IMAGE_MODEL_OPTION
 # of its heuristic, e.g. KYC_ID_LIVENESS_MODELS='{"screen_replay": {"path": "/models/screen.onnx",
 # "options": {"input_size": [224, 224], "output": "logits"}}}'. Unnamed pipelines keep the heuristic.
 KYC_ID_LIVENESS_MODELS = env.json("KYC_ID_LIVENESS_MODELS", default={})
+# Selfie passive liveness (Step 2; submissions/checks/face.py, docs/checks/faces.md): the path of an
+# operator-supplied ONNX model scoring the face view (face box plus context, RGB); empty selects the
+# built-in screen/print replay heuristic. Tensor contract: OnnxImageScoreProvider options, e.g.
+# KYC_FACE_LIVENESS_MODEL_OPTIONS='{"input_size": [80, 80], "output": "logits", "genuine_index": 1}'.
+KYC_FACE_LIVENESS_MODEL = env("KYC_FACE_LIVENESS_MODEL", default="")
+KYC_FACE_LIVENESS_MODEL_OPTIONS = env.json("KYC_FACE_LIVENESS_MODEL_OPTIONS", default={})
+# Face landmarks: "5" (dlib's 5-point model, public-domain dataset) or "68" (iBUG 300-W: its licence
+# excludes commercial use; only for operators entitled to use it).
+KYC_FACE_LANDMARK_MODEL = env("KYC_FACE_LANDMARK_MODEL", default="5")

@@ -10,6 +10,8 @@ from . import (
     bank,  # noqa: F401
     capture,  # noqa: F401
     document,  # noqa: F401
+    face,  # noqa: F401
+    face_duplicates,  # noqa: F401
     id_liveness,  # noqa: F401
     identity,  # noqa: F401
     registry,  # noqa: F401

@@ -132,6 +132,22 @@ def capture_too_blurry_sides(ctx: CheckContext) -> list[str]:
     return [side for side in measures.sides() if not sharpness_passes(measures.sharpness(side))]
 
 
+def capture_unreadable_sides(ctx: CheckContext) -> dict[str, str]:
+    """Sides a capture retry already asks to retake because their content cannot be read, with the
+    code that asks: blur, or a screen's moiré. Empty when ID card validation is off (those retries
+    are not answered then, so nothing may stand down in their favour)."""
+    if not ctx.project.id_card_validation:
+        return {}
+    measures = capture_measures(ctx)
+    unreadable = {}
+    for side in measures.sides():
+        if not sharpness_passes(measures.sharpness(side)):
+            unreadable[side] = Step1RetryCode.IMAGE_TOO_BLURRY.value
+        elif not moire_passes(measures.moire(side)):
+            unreadable[side] = Step1RetryCode.SCREEN_DETECTED.value
+    return unreadable
+
+
 class CaptureCheck(Check):
     """One capture measure judged on every side the applicant sent.
 

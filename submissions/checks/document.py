@@ -27,7 +27,7 @@ from ..choices import Step
 from ..codes import Step1ErrorCode, Step1RetryCode
 from .analysis import step1_analysis
 from .base import Check, CheckContext, CheckReport, Finding, check_register
-from .capture import capture_too_blurry_sides
+from .capture import capture_too_blurry_sides, capture_unreadable_sides
 
 thresholds_register({
     "document.name_similarity_min": ThresholdSpec(
@@ -280,6 +280,10 @@ class MrzCheck(Check):
             if _pose_blocks_reading(analysis) or not analysis.text_bearing:
                 evidence["judged"] = False
                 return CheckReport(score=0, threshold=100, evidence=evidence)
+            unreadable = capture_unreadable_sides(ctx).get(profile.mrz_side or "front")
+            if unreadable:
+                evidence.update(judged=False, reason=f"MRZ side unreadable ({unreadable})")
+                return CheckReport(score=0, threshold=100, evidence=evidence)
             return CheckReport(findings=[Finding(Step1RetryCode.MRZ_PROTOCOL_FAIL)], score=0, threshold=100,
                                evidence=evidence)
         _set_extracted(ctx, {
@@ -330,6 +334,10 @@ class BarcodeCheck(Check):
             evidence["decoded"] = read.text is not None
             if _pose_blocks_reading(analysis) or not analysis.text_bearing:
                 evidence["judged"] = False
+                return CheckReport(score=0, threshold=100, evidence=evidence)
+            unreadable = capture_unreadable_sides(ctx).get("back" if analysis.back is not None else "front")
+            if unreadable:
+                evidence.update(judged=False, reason=f"barcode side unreadable ({unreadable})")
                 return CheckReport(score=0, threshold=100, evidence=evidence)
             if ctx.project.id_card_validation and analysis.mrz.side == "back" and analysis.mrz.data is not None:
                 # The back is another document (an ICAO card): front_back answers invalid_back_document.
@@ -403,9 +411,10 @@ class FieldsCheck(Check):
         if _pose_blocks_reading(analysis) or not analysis.document_present("front"):
             evidence["judged"] = False
             return CheckReport(evidence=evidence)
-        if "front" in capture_too_blurry_sides(ctx):
-            # Blur, not the document, hides the fields: image_too_blurry already asks for a sharper photo.
-            evidence.update(judged=False, reason="front too blurry to read (image_too_blurry)")
+        unreadable = capture_unreadable_sides(ctx).get("front")
+        if unreadable:
+            # The capture, not the document, hides the fields: its retry already asks for a retake.
+            evidence.update(judged=False, reason=f"front unreadable ({unreadable})")
             return CheckReport(evidence=evidence)
         missing = [name for name in sorted(profile.fields) if not fields.has(name)]
         evidence["missing"] = missing

@@ -76,6 +76,8 @@ Files and edits:
 from .defects import DEFECTS, defects_check
 from .document import GeneratedDocument, generate_corpus, generate_document
 from .identity import KINDS, REFERENCE_DATE
+from .selfie import holder_selfie
 
 __all__ = ["DEFECTS", "KINDS", "REFERENCE_DATE", "GeneratedDocument", "defects_check", "generate_corpus",
+           "holder_selfie",
            "generate_document"]

@@ -27,7 +27,7 @@ from submissions.inputs import Step1Input, Step2Input
 from submissions.models import ApiKey, Project
 from submissions.services import api_key_create, project_create, submission_step1, submission_step2
 
-from ._demo_images import id_document_images, selfie_jpeg, walkthrough_passport_jpeg
+from ._demo_images import id_document_images, walkthrough_images
 
 DEMO_PROJECT_NAME = "Demo project"
 # ID card validation on: the demo's documents go through every Step 1 check and show its evidence.
@@ -157,15 +157,13 @@ class Command(BaseCommand):
     def _submissions(self, *, project: Project, api_key: ApiKey, reviewer) -> int:
         actor = Actor.for_api_key(api_key)
         reviewer_actor = Actor.for_user(reviewer)
-        selfie = image_read_bytes(selfie_jpeg())
         # One transaction: a failure leaves no half-seeded project, so the next run retries.
         with transaction.atomic(), demo_checks_registered():
             for applicant in DEMO_APPLICANTS:
-                self._submission(project=project, actor=actor, reviewer_actor=reviewer_actor,
-                                 applicant=applicant, selfie=selfie)
+                self._submission(project=project, actor=actor, reviewer_actor=reviewer_actor, applicant=applicant)
         return len(DEMO_APPLICANTS)
 
-    def _submission(self, *, project, actor, reviewer_actor, applicant: DemoApplicant, selfie) -> None:
+    def _submission(self, *, project, actor, reviewer_actor, applicant: DemoApplicant) -> None:
         document = id_document_images(
             id_type=applicant.id_type, country=applicant.country, surname=applicant.surname,
             given_names=applicant.given_names, birth_date=applicant.birth, sex=applicant.gender[0].upper(),
@@ -184,7 +182,8 @@ class Command(BaseCommand):
             submission_step2(
                 project=project, actor=actor,
                 data=Step2Input(
-                    submission_id=answer.submission.submission_id, face_image=selfie, name=applicant.name,
+                    submission_id=answer.submission.submission_id, face_image=image_read_bytes(document.selfie),
+                    name=applicant.name,
                     date_of_birth=applicant.birth,
                     fields={"gender": applicant.gender, "nationality": applicant.country,
                             "document_number": applicant.document_number},
@@ -203,7 +202,8 @@ class Command(BaseCommand):
         # The printed curl command uploads these; rewritten each run so they match this version's checks.
         folder = settings.VAR_DIR / "examples"
         folder.mkdir(parents=True, exist_ok=True)
-        for name, data in (("id.jpg", walkthrough_passport_jpeg()), ("selfie.jpg", selfie_jpeg())):
+        images = walkthrough_images()
+        for name, data in (("id.jpg", images.front), ("selfie.jpg", images.selfie)):
             (folder / name).write_bytes(data)
 
     def _print(self, opts, *, project: Project, raw_key: str, created: int) -> None:

@@ -45,6 +45,56 @@ def document_codes(project: Project, doc) -> list[str]:
     return codes
 
 
+def step2_evaluate(evaluation: Evaluation, *, kinds, count: int, seed: int) -> None:
+    """Step 1 with a genuine document, then Step 2 with each selfie case, through the HTTP views.
+
+    A project with default options (the Step 1 answer does not depend on ID validation) and the
+    holder's printed data typed at Step 2; files go to a temporary folder.
+    """
+    import tempfile
+
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client, override_settings
+
+    from submissions.services import api_key_create
+    from verification.evaluation_faces import SELFIE_CASES, selfie_case
+    from verification.generator import generate_document
+
+    project = Project.objects.create(name="kyc_eval step 2 (rolled back)")
+    _, key = api_key_create(project=project)
+    client = Client(headers={"x-api-key": key}, SERVER_NAME="localhost")
+    storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    with tempfile.TemporaryDirectory() as media, override_settings(
+            STORAGES={**settings.STORAGES, "default": {**storage, "OPTIONS": {"location": media}}}):
+        for kind in kinds:
+            for i in range(count):
+                # UTO (the generator's default issuer, ICAO's example state) is no ISO 3166 country
+                doc = generate_document(kind, seed=seed + i, country=None if kind == "drivers_license" else "POL")
+                for case in SELFIE_CASES:
+                    files = {"idImage": SimpleUploadedFile("front.jpg", doc.front, "image/jpeg")}
+                    if doc.back:
+                        files["idBackImage"] = SimpleUploadedFile("back.jpg", doc.back, "image/jpeg")
+                    step1 = client.post("/v3/submission/step1", {
+                        "email": f"eval-{kind}-{i}-{case}@example.com", "issuingCountry": doc.country,
+                        "idType": KIND_ID_TYPES[kind], **files}).json()
+                    if step1.get("retry") or "submissionId" not in step1:
+                        continue  # Step 1 did not pass: nothing to measure at Step 2
+                    truth = doc.truth
+                    started = time.perf_counter()
+                    response = client.post("/v3/submission/step2", {
+                        "submissionId": step1["submissionId"],
+                        "name": f"{truth['given_names']} {truth['surname']}",
+                        "date_of_birth": truth["birth_date"],
+                        "faceImage": SimpleUploadedFile("selfie.jpg", selfie_case(doc, case, seed=seed + i),
+                                                        "image/jpeg")}).json()
+                    codes = [item["retryCode"] for item in response.get("retry") or []]
+                    if response.get("errorCode"):
+                        codes.append(response["errorCode"])
+                    evaluation.record(defects=(f"selfie:{case}",), codes=codes,
+                                      seconds=time.perf_counter() - started)
+
+
 def specimens_register(kinds) -> None:
     """Put the generator's published specimens in the fake-ID registry, as an operator would."""
     from documents.services import specimen_add
@@ -66,6 +116,8 @@ class Command(BaseCommand):
         parser.add_argument("--defects", nargs="+", default=None, help="default: every defect with an expectation")
         parser.add_argument("--attack-prevention", action="store_true", help="also score the ID liveness pipelines")
         parser.add_argument("--write", default="", help="replace the measured sections of this markdown file")
+        parser.add_argument("--step2", action="store_true",
+                            help="also post selfies (genuine and each face defect) through Step 2")
 
     def handle(self, *args, **opts):
         from verification.generator import DEFECTS, generate_document
@@ -78,6 +130,8 @@ class Command(BaseCommand):
                     name="kyc_eval (rolled back)", id_card_validation=True,
                     attack_prevention=opts["attack_prevention"],
                 )
+                if opts["step2"]:
+                    step2_evaluate(evaluation, kinds=opts["kinds"], count=opts["count"], seed=opts["seed"])
                 specimens_register(opts["kinds"])
                 for kind in opts["kinds"]:
                     for case in [(), *((d,) for d in defects)]:
@@ -109,6 +163,8 @@ def _argv(opts) -> list[str]:
     args = [f"--count {opts['count']}", f"--seed {opts['seed']}"]
     if opts["attack_prevention"]:
         args.append("--attack-prevention")
+    if opts["step2"]:
+        args.append("--step2")
     return args
 
 

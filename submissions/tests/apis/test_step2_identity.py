@@ -10,7 +10,7 @@ from conftest import assert_error
 from submissions.choices import SubmissionStatus
 from submissions.models import CheckResult
 from submissions.tests.apis.helpers import API_DB, changes_nothing, step1_ok, submission_row
-from verification.generator import generate_document
+from verification.generator import generate_document, holder_selfie
 
 pytestmark = API_DB
 
@@ -132,7 +132,7 @@ def test_a_licence_holder_whose_data_matches_the_barcode_goes_pending(api, licen
     submission_id = licence_step1(client, licence)
     assert submission_row(submission_id).extracted_data["aamva"]["surname"] == "MORENO"
     response = client.step2(submission_id, name="Lucas Moreno", date_of_birth="1985-03-02", gender="male",
-                            license_number="D1234567")
+                            license_number="D1234567", face=holder_selfie(licence))
     assert retry_items(response) == [] and response.json()["kycStatus"] == "pending"
 
 
@@ -141,7 +141,7 @@ def test_data_that_contradicts_the_barcode_is_a_retry_naming_the_fields(api, lic
     client = api()
     submission_id = licence_step1(client, licence)
     response = client.step2(submission_id, name="Lucas Morales", date_of_birth="1985-03-20",
-                            license_number="D1234567")
+                            license_number="D1234567", face=holder_selfie(licence))
     assert retry_items(response) == [{
         "retryCode": ID_FAIL,
         "retryMsg": "ID verification failed: Barcode information does not match. Mismatched: name, date_of_birth. "

@@ -371,8 +371,21 @@ def test_a_tilted_document_is_a_retake_never_a_check_digit_failure(kind, seed):
 
 @pytest.mark.parametrize("seed", [1000, 1001, 1002, 1003])
 @pytest.mark.parametrize("kind", ["passport", "id_card", "drivers_license"])
-def test_a_blurred_front_is_not_also_a_list_of_missing_fields(kind, seed):
+def test_a_blurred_capture_is_not_also_a_list_of_unread_content(kind, seed):
     codes, ctx, outcome = run(kind, seed, ("blurred",))
-    assert not {code for code in codes if code.startswith("missing_")}
+    assert not {code for code in codes if code.startswith("missing_") or code.endswith("_protocol_fail")}
     fields = next(r for r in outcome.runs if r.check_name == "printed_fields")
     assert fields.report.evidence.get("judged") is False
+
+
+@pytest.mark.parametrize("kind", ["passport", "id_card", "drivers_license"])
+def test_a_capture_off_a_screen_is_not_also_a_list_of_missing_fields(kind):
+    codes, ctx, outcome = run(kind, 1000, ("screen_moire",))
+    assert not {code for code in codes if code.startswith("missing_")}
+
+
+@pytest.mark.parametrize(("kind", "code"), [("passport", "mrz_protocol_fail"), ("drivers_license", "barcode_protocol_fail")])
+def test_an_unreadable_zone_stays_a_protocol_failure_when_id_validation_is_off(kind, code):
+    # image_too_blurry is only answered with ID card validation on; without it the protocol code must stay
+    assert code not in run(kind, 1002, ("blurred",))[0]
+    assert code in run(kind, 1002, ("blurred",), validation=False)[0]

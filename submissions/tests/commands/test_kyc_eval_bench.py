@@ -38,11 +38,28 @@ def test_eval_write_refuses_a_file_without_its_markers(tmp_path):
 
 def test_bench_reports_step1_against_its_parts(tmp_path):
     out_file = tmp_path / "benchmarks.md"
-    call_command("kyc_bench", "--repeat", "1", "--write", str(out_file), stdout=StringIO())
+    call_command("kyc_bench", "--repeat", "1", "--face-sizes", "2000,30000", "--write", str(out_file),
+                 stdout=StringIO())
     text = out_file.read_text()
     assert "| **irreducible parts** |" in text
     for label in ("default options", "ID card validation on", "ID validation + attack prevention"):
         assert f"| {label} | " in text
     # the generated licence is genuine: Step 1 leaves it incomplete with no retry
     assert "| incomplete |" in text and "retry:" not in text
+    assert not Project.objects.exists() and not Submission.objects.exists()
+    # Step 2 with a selfie of the passport's holder: every face check passes, the submission goes pending
+    assert "## Step 2: selfie against its irreducible parts" in text and "| pending |" in text
+    # the face-duplicate search: exact while small, IVF past 20,000 faces, both finding every match
+    assert "| 2,000 | exact |" in text and "| 30,000 | ivf |" in text
+    assert text.count("| 1.0000 (300 queries) |") == 2
+
+
+def test_eval_measures_the_step2_selfie_cases_through_http():
+    out = StringIO()
+    call_command("kyc_eval", "--count", "1", "--kinds", "passport", "--defects", "glare", "--step2", stdout=out)
+    table = out.getvalue()
+    assert "| selfie:genuine | (none: no retry) | 1 | 1/1 (100%) | — |" in table
+    for case, code in (("no_face", "no_face"), ("two_faces", "face_compare_fail"), ("small_face", "liveness_error"),
+                       ("face_on_screen", "liveness_fail")):
+        assert f"| selfie:{case} | {code} | 1 | 1/1 (100%)" in table
     assert not Project.objects.exists() and not Submission.objects.exists()
