@@ -34,6 +34,13 @@ class CheckReport:
     threshold: float | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def scored(cls, code: models.TextChoices, *, score: float, threshold: float,
+               evidence: dict[str, Any]) -> "CheckReport":
+        """A score held to its threshold: `code` is answered when the score is under it."""
+        findings = [Finding(code)] if score < threshold else []
+        return cls(findings=findings, score=score, threshold=threshold, evidence=evidence)
+
 
 @dataclass
 class CheckContext:

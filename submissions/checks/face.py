@@ -180,8 +180,8 @@ class FaceCompareCheck(Check):
         similarity = distance_similarity(distance)
         evidence.update({"judged": True, "id_face": _face_evidence(id_faces[0]), "distance": round(distance, 4),
                          "similarity": similarity})
-        findings = [] if similarity >= limit else [Finding(Step2RetryCode.FACE_COMPARE_UNDERSCORE)]
-        return CheckReport(findings=findings, score=similarity, threshold=limit, evidence=evidence)
+        return CheckReport.scored(Step2RetryCode.FACE_COMPARE_UNDERSCORE, score=similarity, threshold=limit,
+                                  evidence=evidence)
 
 
 _HEURISTIC = FaceLivenessHeuristic()
@@ -220,5 +220,4 @@ class FaceLivenessCheck(Check):
             return _fault_report(exc, f"liveness provider {getattr(provider, 'name', '?')}")
         score = float(result.score)
         evidence = {"judged": True, "provider": provider.name, "view_box": list(view.box), "details": result.details}
-        findings = [] if score >= limit else [Finding(Step2RetryCode.LIVENESS_FAIL)]
-        return CheckReport(findings=findings, score=score, threshold=limit, evidence=evidence)
+        return CheckReport.scored(Step2RetryCode.LIVENESS_FAIL, score=score, threshold=limit, evidence=evidence)

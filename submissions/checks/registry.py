@@ -151,8 +151,8 @@ class FeatureVerificationCheck(Check):
             return _not_judged(reason, **evidence)
         score = round(100 * min(scores), 2)
         limit = round(100 * template_min_score(), 2)
-        findings = [Finding(Step1RetryCode.FEATURE_VERIFICATION_FAILED)] if score < limit else []
-        return CheckReport(findings=findings, score=score, threshold=limit, evidence=evidence)
+        return CheckReport.scored(Step1RetryCode.FEATURE_VERIFICATION_FAILED, score=score, threshold=limit,
+                                  evidence=evidence)
 
 
 @check_register

@@ -107,8 +107,7 @@ class ImageEditedCheck(Check):
             evidence["sides"][side] = side_evidence
             score = min(score, side_score)
         evidence["tools"] = sorted({t["tool"] for s in evidence["sides"].values() for t in s["editing_traces"]})
-        findings = [Finding(Step1RetryCode.IMAGE_EDITED)] if score < limit else []
-        return CheckReport(findings=findings, score=score, threshold=limit, evidence=evidence)
+        return CheckReport.scored(Step1RetryCode.IMAGE_EDITED, score=score, threshold=limit, evidence=evidence)
 
 
 @check_register
@@ -141,8 +140,7 @@ class ImageForgeryCheck(Check):
             "document_region": None if forensics.roi is None else analysis.to_original(
                 "front", (forensics.roi + forensics.offset).round(1).tolist()),
         }
-        findings = [Finding(Step1RetryCode.IMAGE_FORGERY)] if score < limit else []
-        return CheckReport(findings=findings, score=score, threshold=limit, evidence=evidence)
+        return CheckReport.scored(Step1RetryCode.IMAGE_FORGERY, score=score, threshold=limit, evidence=evidence)
 
 
 @check_register
@@ -193,5 +191,5 @@ class ArtificialImageCheck(Check):
                                         settings.KYC_ARTIFICIAL_IMAGE_MODEL_OPTIONS)
         result = provider.score(analysis.front.rgb, file_bytes=analysis.front_bytes)
         evidence = {"provider": provider.name, "details": result.details}
-        findings = [Finding(Step1RetryCode.ARTIFICIAL_IMAGE)] if result.score < limit else []
-        return CheckReport(findings=findings, score=result.score, threshold=limit, evidence=evidence)
+        return CheckReport.scored(Step1RetryCode.ARTIFICIAL_IMAGE, score=result.score, threshold=limit,
+                                  evidence=evidence)
