@@ -164,6 +164,10 @@ def test_two_faces_on_the_selfie_fail_to_find_the_matching_face(api, step1_image
 @pytest.mark.parametrize(("variant", "build", "message"), [
     ("cropped", lambda: S.canvas(S.selfie(S.astronaut_head()), (900, 1125), (-420, 0)),
      "Liveness fail: Face is cropped. Please retry."),
+    ("border", lambda: S.canvas(S.selfie(S.astronaut_head()), (900, 1125), (-350, 0)),
+     "Liveness fail: Face is too close to one or more borders. Please retry."),
+    ("absolute_size", lambda: S.selfie(S.astronaut_head(), size=160),
+     "Liveness fail: Absolute face size is too small. Please retry."),
     ("relative_size", lambda: S.canvas(S.selfie(S.astronaut_head(), size=291), (1000, 1000), (350, 300)),
      "Liveness fail: Relative face size is too small. Please retry."),
     ("rotation", lambda: S.selfie(S.turned(S.astronaut_head(), 45, centre_x=153, radius=40)),
