@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.db.models import Max, Q
+from django.db.models import Q
 
 from .choices import SubmissionStatus
 from .models import FaceDescriptor, Project, StoredFile, Submission
@@ -104,9 +104,9 @@ _face_indexes_lock = threading.Lock()
 def face_index_for_project(project: Project):
     """The project's approved faces as a `verification.face_index.FaceIndex`, kept per process.
 
-    Each call reads only the rows approved since the last one (minus a window), so every web and
-    worker process sees the faces any other process approved; the first call of a process loads
-    them all in chunks.
+    Each call reads (one query) only the rows approved since the last one (minus a window), so every
+    web and worker process sees the faces any other process approved; the first call of a process
+    loads them all in chunks.
     """
     from verification.face_index import FaceIndex
 
@@ -117,9 +117,10 @@ def face_index_for_project(project: Project):
         rows = FaceDescriptor.objects.filter(project=project, approved_at__isnull=False)
         if seen is not None:
             rows = rows.filter(approved_at__gte=seen - FACE_SYNC_WINDOW)
-        newest = rows.aggregate(newest=Max("approved_at"))["newest"]
-        ids, vectors = [], []
-        for pk, vector in rows.values_list("pk", "vector").iterator(chunk_size=FACE_SYNC_CHUNK):
+        newest, ids, vectors = seen, [], []
+        for pk, vector, approved_at in rows.values_list("pk", "vector", "approved_at").iterator(
+                chunk_size=FACE_SYNC_CHUNK):
+            newest = approved_at if newest is None else max(newest, approved_at)
             if pk in index:
                 continue
             ids.append(pk)
@@ -129,7 +130,7 @@ def face_index_for_project(project: Project):
                 ids, vectors = [], []
         if ids:
             index.add(ids, np.vstack(vectors))
-        _face_indexes[project.pk] = (index, newest or seen)
+        _face_indexes[project.pk] = (index, newest)
         return index
 
 

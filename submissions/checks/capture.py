@@ -126,12 +126,6 @@ def capture_measures(ctx: CheckContext) -> CaptureMeasures:
     return measures
 
 
-def capture_too_blurry_sides(ctx: CheckContext) -> list[str]:
-    """Sides whose document is too blurred to read (for checks that should not judge them)."""
-    measures = capture_measures(ctx)
-    return [side for side in measures.sides() if not sharpness_passes(measures.sharpness(side))]
-
-
 def capture_unreadable_sides(ctx: CheckContext) -> dict[str, str]:
     """Sides a capture retry already asks to retake because their content cannot be read, with the
     code that asks: blur, or a screen's moiré. Empty when ID card validation is off (those retries

@@ -27,7 +27,7 @@ from ..choices import Step
 from ..codes import Step1ErrorCode, Step1RetryCode
 from .analysis import step1_analysis
 from .base import Check, CheckContext, CheckReport, Finding, check_register
-from .capture import capture_too_blurry_sides, capture_unreadable_sides
+from .capture import capture_unreadable_sides
 
 thresholds_register({
     "document.name_similarity_min": ThresholdSpec(
@@ -178,8 +178,9 @@ class DocumentDetectionCheck(Check):
         if absent:
             # A document the detector outlined but blur left illegible is a bad capture, not a non-ID:
             # image_too_blurry asks for a retake instead of refusing the document outright.
+            unreadable = capture_unreadable_sides(ctx)
             blurred = [side for side in absent if analysis.detection(side) is not None
-                       and side in capture_too_blurry_sides(ctx)]
+                       and unreadable.get(side) == Step1RetryCode.IMAGE_TOO_BLURRY]
             if blurred:
                 evidence["too_blurry_to_read"] = blurred
                 absent = [side for side in absent if side not in blurred]

@@ -20,21 +20,20 @@ the parts. Everything written to the database is rolled back; files go to a temp
 import os
 import platform
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 
 from submissions.images import image_read_bytes
 from submissions.models import Project
-from submissions.services import api_key_create
 from verification.barcode import barcode_read
 from verification.imaging import analysis_image
 from verification.ocr import ocr_read
+
+from ._measure import api_client, jpeg_upload, rolled_back, temporary_media
 
 STEP1_TARGET = 1.5
 FACE_P95_TARGET_MS = 50.0
@@ -42,17 +41,13 @@ FACE_RECALL_TARGET = 0.99
 SAME_PERSON = 0.6
 
 
-class Rollback(Exception):
-    pass
-
-
-def _median_seconds(action, repeat: int) -> tuple[float, list[float]]:
+def _median_seconds(action, repeat: int) -> float:
     samples = []
     for _ in range(repeat):
         started = time.perf_counter()
         action()
         samples.append(time.perf_counter() - started)
-    return statistics.median(samples), samples
+    return statistics.median(samples)
 
 
 def bench_step1(*, repeat: int, options: dict) -> dict:
@@ -70,51 +65,35 @@ def bench_step1(*, repeat: int, options: dict) -> dict:
     front, back = decode()  # also warms the OCR engine below
     ocr_read(front.rgb)
 
-    decode_s, _ = _median_seconds(decode, repeat)
-    ocr_s, _ = _median_seconds(lambda: ocr_read(front.rgb), repeat)
-    barcode_s, _ = _median_seconds(lambda: barcode_read(back.gray), repeat)
+    decode_s = _median_seconds(decode, repeat)
+    ocr_s = _median_seconds(lambda: ocr_read(front.rgb), repeat)
+    barcode_s = _median_seconds(lambda: barcode_read(back.gray), repeat)
     parts = decode_s + ocr_s + barcode_s
 
     results = {}
-    with tempfile.TemporaryDirectory() as media, override_settings(
-        STORAGES={**settings.STORAGES, "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": media}}},
-    ):
-        try:
-            with transaction.atomic():
-                for label, project_options in options.items():
-                    project = Project.objects.create(name=f"kyc_bench {label} (rolled back)", **project_options)
-                    _, key = api_key_create(project=project)
-                    client = Client(headers={"x-api-key": key}, SERVER_NAME="localhost")
-                    counter = iter(range(10**6))
+    with temporary_media(), rolled_back():
+        for label, project_options in options.items():
+            client = api_client(Project.objects.create(name=f"kyc_bench {label} (rolled back)", **project_options))
+            emails = (f"bench{i}@example.com" for i in range(repeat + 1))
 
-                    def post(client=client, counter=counter):
-                        return _step1_post(client, doc, email=f"bench{next(counter)}@example.com")
+            def post(client=client, emails=emails):
+                return _step1_post(client, doc, email=next(emails))
 
-                    first = post().json()
-                    step1_s, _ = _median_seconds(post, repeat)
-                    results[label] = {"seconds": step1_s, "answer": first.get("errorCode") or first.get("kycStatus"),
-                                      "retry": [item["retryCode"] for item in first.get("retry") or []]}
-                raise Rollback
-        except Rollback:
-            pass
+            first = post().json()
+            results[label] = {"seconds": _median_seconds(post, repeat),
+                              "answer": first.get("errorCode") or first.get("kycStatus"),
+                              "retry": [item["retryCode"] for item in first.get("retry") or []]}
     return {"decode": decode_s, "ocr": ocr_s, "barcode": barcode_s, "parts": parts, "step1": results}
 
 
 def _step1_post(client: Client, doc, *, email: str):
     response = client.post("/v3/submission/step1", {
         "email": email, "issuingCountry": "USA", "idType": "drivers_license",
-        "idImage": _upload("front.jpg", doc.front), "idBackImage": _upload("back.jpg", doc.back),
+        "idImage": jpeg_upload("front.jpg", doc.front), "idBackImage": jpeg_upload("back.jpg", doc.back),
     })
     if response.status_code not in (200, 400):
         raise RuntimeError(f"Step 1 answered {response.status_code}: {response.content[:200]!r}")
     return response
-
-
-def _upload(name: str, data: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile(name, data, content_type="image/jpeg")
 
 
 def step1_markdown(result: dict, repeat: int) -> str:
@@ -162,34 +141,24 @@ def bench_step2(*, repeat: int) -> dict:
             face_descriptor(rgb, faces[0])
 
     parts()  # loads the models
-    parts_s, _ = _median_seconds(parts, repeat)
-    with tempfile.TemporaryDirectory() as media, override_settings(
-        STORAGES={**settings.STORAGES, "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": media}}},
-    ):
-        try:
-            with transaction.atomic():
-                project = Project.objects.create(name="kyc_bench step 2 (rolled back)")
-                _, key = api_key_create(project=project)
-                client = Client(headers={"x-api-key": key}, SERVER_NAME="localhost")
-                samples, answers = [], []
-                for i in range(repeat + 1):
-                    step1 = client.post("/v3/submission/step1", {
-                        "email": f"bench-step2-{i}@example.com", "issuingCountry": doc.country, "idType": "passport",
-                        "idImage": _upload("front.jpg", doc.front)}).json()
-                    started = time.perf_counter()
-                    response = client.post("/v3/submission/step2", {
-                        "submissionId": step1["submissionId"], "name": "Bench Holder", "date_of_birth": "1990-01-01",
-                        "faceImage": _upload("selfie.jpg", selfie)})
-                    elapsed = time.perf_counter() - started
-                    if response.status_code not in (200, 400):
-                        raise RuntimeError(f"Step 2 answered {response.status_code}")
-                    if i:  # the first run warms caches
-                        samples.append(elapsed)
-                    answers.append(response.json().get("errorCode") or response.json().get("kycStatus"))
-                raise Rollback
-        except Rollback:
-            pass
+    parts_s = _median_seconds(parts, repeat)
+    samples, answers = [], []
+    with temporary_media(), rolled_back():
+        client = api_client(Project.objects.create(name="kyc_bench step 2 (rolled back)"))
+        for i in range(repeat + 1):
+            step1 = client.post("/v3/submission/step1", {
+                "email": f"bench-step2-{i}@example.com", "issuingCountry": doc.country, "idType": "passport",
+                "idImage": jpeg_upload("front.jpg", doc.front)}).json()
+            started = time.perf_counter()
+            response = client.post("/v3/submission/step2", {
+                "submissionId": step1["submissionId"], "name": "Bench Holder", "date_of_birth": "1990-01-01",
+                "faceImage": jpeg_upload("selfie.jpg", selfie)})
+            elapsed = time.perf_counter() - started
+            if response.status_code not in (200, 400):
+                raise RuntimeError(f"Step 2 answered {response.status_code}")
+            if i:  # the first run warms caches
+                samples.append(elapsed)
+            answers.append(response.json().get("errorCode") or response.json().get("kycStatus"))
     return {"parts": parts_s, "step2": statistics.median(samples), "answer": answers[-1]}
 
 
@@ -248,11 +217,13 @@ def bench_face_index(sizes: list[int], *, queries: int = 300) -> list[dict]:
 
 
 def face_index_markdown(rows: list[dict]) -> str:
+    from verification.face_index import CELL_SIZE, EXACT_MAX, NPROBE
+
     lines = [
         "## Face duplicates: search at 10^4 to 10^6 faces",
         "",
-        "`verification.face_index.FaceIndex` (FAISS: exact up to 20,000 faces, then IVF-Flat with ~1,000",
-        "faces per cell and 64 cells probed, one thread per query) over synthetic 128-D descriptors shaped like dlib's (people",
+        f"`verification.face_index.FaceIndex` (FAISS: exact up to {EXACT_MAX:,} faces, then IVF-Flat with ~{CELL_SIZE:,}",
+        f"faces per cell and {NPROBE} cells probed, one thread per query) over synthetic 128-D descriptors shaped like dlib's (people",
         "~0.96 apart, photos of one person ~0.4 apart). Each query is another photo of an indexed person;",
         "recall = share of the brute-force matches within 0.6 that the index returns. Targets at 10^6:",
         f"p95 ≤ {FACE_P95_TARGET_MS:g} ms and recall ≥ {FACE_RECALL_TARGET}.",

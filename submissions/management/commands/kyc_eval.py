@@ -14,7 +14,6 @@ import time
 from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from audit.services import Actor
 from submissions.checks import CheckContext, pipeline_run
@@ -23,11 +22,9 @@ from submissions.images import image_read_bytes
 from submissions.models import Project, Submission
 from verification.evaluation import EXPECTED_CODES, EXPECTED_ID_LIVENESS, Evaluation
 
+from ._measure import api_client, jpeg_upload, rolled_back, temporary_media
+
 KIND_ID_TYPES = {"passport": "passport", "id_card": "government_id", "drivers_license": "drivers_license"}
-
-
-class Rollback(Exception):
-    pass
 
 
 def document_codes(project: Project, doc) -> list[str]:
@@ -51,30 +48,19 @@ def step2_evaluate(evaluation: Evaluation, *, kinds, count: int, seed: int) -> N
     A project with default options (the Step 1 answer does not depend on ID validation) and the
     holder's printed data typed at Step 2; files go to a temporary folder.
     """
-    import tempfile
-
-    from django.conf import settings
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.test import Client, override_settings
-
-    from submissions.services import api_key_create
     from verification.evaluation_faces import SELFIE_CASES, selfie_case
     from verification.generator import generate_document
 
-    project = Project.objects.create(name="kyc_eval step 2 (rolled back)")
-    _, key = api_key_create(project=project)
-    client = Client(headers={"x-api-key": key}, SERVER_NAME="localhost")
-    storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-    with tempfile.TemporaryDirectory() as media, override_settings(
-            STORAGES={**settings.STORAGES, "default": {**storage, "OPTIONS": {"location": media}}}):
+    client = api_client(Project.objects.create(name="kyc_eval step 2 (rolled back)"))
+    with temporary_media():
         for kind in kinds:
             for i in range(count):
                 # UTO (the generator's default issuer, ICAO's example state) is no ISO 3166 country
                 doc = generate_document(kind, seed=seed + i, country=None if kind == "drivers_license" else "POL")
                 for case in SELFIE_CASES:
-                    files = {"idImage": SimpleUploadedFile("front.jpg", doc.front, "image/jpeg")}
+                    files = {"idImage": jpeg_upload("front.jpg", doc.front)}
                     if doc.back:
-                        files["idBackImage"] = SimpleUploadedFile("back.jpg", doc.back, "image/jpeg")
+                        files["idBackImage"] = jpeg_upload("back.jpg", doc.back)
                     step1 = client.post("/v3/submission/step1", {
                         "email": f"eval-{kind}-{i}-{case}@example.com", "issuingCountry": doc.country,
                         "idType": KIND_ID_TYPES[kind], **files}).json()
@@ -86,8 +72,7 @@ def step2_evaluate(evaluation: Evaluation, *, kinds, count: int, seed: int) -> N
                         "submissionId": step1["submissionId"],
                         "name": f"{truth['given_names']} {truth['surname']}",
                         "date_of_birth": truth["birth_date"],
-                        "faceImage": SimpleUploadedFile("selfie.jpg", selfie_case(doc, case, seed=seed + i),
-                                                        "image/jpeg")}).json()
+                        "faceImage": jpeg_upload("selfie.jpg", selfie_case(doc, case, seed=seed + i))}).json()
                     codes = [item["retryCode"] for item in response.get("retry") or []]
                     if response.get("errorCode"):
                         codes.append(response["errorCode"])
@@ -107,7 +92,7 @@ def specimens_register(kinds) -> None:
 
 
 class Command(BaseCommand):
-    help = "Measure the Step 1 checks on the synthetic corpus (detection and false-retry rates)."
+    help = "Measure the checks on the synthetic corpus (detection and false-retry rates; --step2 adds selfies)."
 
     def add_arguments(self, parser):
         parser.add_argument("--count", type=int, default=4, help="documents per kind and case")
@@ -124,28 +109,23 @@ class Command(BaseCommand):
 
         defects = opts["defects"] or [d for d in DEFECTS if d in EXPECTED_CODES]
         evaluation = Evaluation()
-        try:
-            with transaction.atomic():
-                project = Project.objects.create(
-                    name="kyc_eval (rolled back)", id_card_validation=True,
-                    attack_prevention=opts["attack_prevention"],
-                )
-                if opts["step2"]:
-                    step2_evaluate(evaluation, kinds=opts["kinds"], count=opts["count"], seed=opts["seed"])
-                specimens_register(opts["kinds"])
-                for kind in opts["kinds"]:
-                    for case in [(), *((d,) for d in defects)]:
-                        for i in range(opts["count"]):
-                            try:
-                                doc = generate_document(kind, seed=opts["seed"] + i, defects=case)
-                            except ValueError:
-                                break  # the defect does not apply to this kind
-                            started = time.perf_counter()
-                            codes = document_codes(project, doc)
-                            evaluation.record(defects=case, codes=codes, seconds=time.perf_counter() - started)
-                raise Rollback
-        except Rollback:
-            pass
+        with rolled_back():
+            project = Project.objects.create(
+                name="kyc_eval (rolled back)", id_card_validation=True, attack_prevention=opts["attack_prevention"],
+            )
+            if opts["step2"]:
+                step2_evaluate(evaluation, kinds=opts["kinds"], count=opts["count"], seed=opts["seed"])
+            specimens_register(opts["kinds"])
+            for kind in opts["kinds"]:
+                for case in [(), *((d,) for d in defects)]:
+                    for i in range(opts["count"]):
+                        try:
+                            doc = generate_document(kind, seed=opts["seed"] + i, defects=case)
+                        except ValueError:
+                            break  # the defect does not apply to this kind
+                        started = time.perf_counter()
+                        codes = document_codes(project, doc)
+                        evaluation.record(defects=case, codes=codes, seconds=time.perf_counter() - started)
         table = evaluation.table()
         self.stdout.write(table)
         if opts["attack_prevention"]:
