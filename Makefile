@@ -16,7 +16,7 @@ MANAGE := $(SETTINGS) $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 REQUIREMENTS := $(wildcard requirements*.txt)
 
-.PHONY: run test eval bench migrate demo sweep lint clean venv dirs
+.PHONY: run test eval bench screenshots migrate demo sweep lint clean venv dirs
 
 run: venv dirs migrate
 	$(MANAGE) kyc_demo --base-url http://127.0.0.1:$(PORT)
@@ -34,6 +34,10 @@ eval: migrate
 BENCH_ARGS ?= --repeat 5
 bench: migrate
 	$(MANAGE) kyc_bench $(BENCH_ARGS) --write docs/benchmarks.md
+
+# The README's pictures of the review queue and a case (Debian's chromium, Playwright).
+screenshots: venv
+	KYC_WRITE_SCREENSHOTS=1 $(BIN)/pytest reviews/tests/browser -k keyboard
 
 migrate: venv dirs
 	$(MANAGE) migrate --noinput

@@ -3,7 +3,7 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
-from kycreview.admin_mixins import ReadOnlyAdminMixin
+from kycreview.admin_mixins import ProjectScopedAdminMixin, ReadOnlyAdminMixin
 
 from .models import AuditEvent
 
@@ -17,7 +17,7 @@ def _json_pretty(value) -> str:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEventAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail, read-only: rows are written only by `audit_record`."""
 
     class Media:

@@ -1,5 +1,8 @@
 """Shared admin behaviour."""
 
+from django.contrib.admin.utils import unquote
+from django.http import Http404
+
 
 class ReadOnlyAdminMixin:
     """A record nobody adds, edits or deletes in the admin: history, evidence, statements.
@@ -15,3 +18,67 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ProjectScopedAdminMixin:
+    """Rows of the projects a user holds a role in, and nothing else.
+
+    Permissions come from the user's project roles (`reviews.selectors.ReviewAccess`), not from
+    Django's per-model permissions: a reviewer of project A sees A's rows and gets a 404 for
+    B's. `project_path` is the lookup from the model to its Project ("pk" for Project itself).
+    """
+
+    project_path = "project"
+
+    def review_access(self, request):
+        from reviews.selectors import review_access_for_user  # the reviews app imports this module
+
+        return review_access_for_user(request.user)
+
+    def object_project_id(self, obj) -> int | None:
+        if self.project_path == "pk":
+            return obj.pk
+        *hops, last = self.project_path.split("__")
+        for hop in hops:
+            obj = getattr(obj, hop, None)
+        return getattr(obj, f"{last}_id", None)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        access = self.review_access(request)
+        if access.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.project_path}__in": list(access.roles)})
+
+    def has_module_permission(self, request) -> bool:
+        return self.review_access(request).has_any_project
+
+    def _require_in_scope(self, request, object_id) -> None:
+        # Checked before Django's own permission checks, which would answer 403 to a POST and so
+        # tell an outsider that the row exists.
+        if object_id is not None and self.get_object(request, unquote(object_id)) is None:
+            raise Http404(f"No such {self.model._meta.verbose_name}.")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Django redirects to the index for a missing object; a row of another project must be
+        # indistinguishable from no row at all, and both are a 404.
+        raise Http404(f"No such {opts.verbose_name}.")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        access = self.review_access(request)
+        if obj is None:
+            return access.has_any_project
+        project_id = self.object_project_id(obj)
+        return access.is_superuser if project_id is None else access.may_view(project_id)

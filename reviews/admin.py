@@ -1,12 +1,13 @@
 from django.contrib import admin
 
-from kycreview.admin_mixins import ReadOnlyAdminMixin
+from kycreview.admin_mixins import ProjectScopedAdminMixin, ReadOnlyAdminMixin
 
 from .models import ReviewDecision
 
 
 @admin.register(ReviewDecision)
-class ReviewDecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReviewDecisionAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    project_path = "submission__project"
     """Reviewer decisions, read-only: they are written only by `review_decide`."""
 
     class Media:

@@ -110,6 +110,11 @@ class ReviewErrorCode(models.TextChoices):
     INVALID_REJECT_CODE = "invalid_reject_code", "Invalid reject comment code: {codes}."
     COMMENT_REQUIRED = "comment_required", "A comment for the applicant is required with the reject code 'other'."
     INVALID_EDIT = "invalid_edit", "Invalid value for: {fields}."
+    CLAIMED = "claimed", "This submission is being reviewed by {reviewer}."
+    AWAITING_CONFIRMATION = "awaiting_confirmation", "A decision on this submission is awaiting a second reviewer."
+    NO_PROPOSAL = "no_proposal", "This decision no longer awaits confirmation."
+    OWN_DECISION = "own_decision", "Nobody confirms their own decision: another reviewer must."
+    RETURN_NOTE_REQUIRED = "return_note_required", "Say why the decision is returned."
 
 
 REVIEW_ERROR_DESCRIPTIONS: dict[str, str] = {
@@ -118,4 +123,9 @@ REVIEW_ERROR_DESCRIPTIONS: dict[str, str] = {
     ReviewErrorCode.INVALID_REJECT_CODE: "Only the reviewer codes of the table may be chosen.",
     ReviewErrorCode.COMMENT_REQUIRED: "The code 'other' is a free-text guide for the applicant.",
     ReviewErrorCode.INVALID_EDIT: "An edited field has a value of the wrong format.",
+    ReviewErrorCode.CLAIMED: "Another reviewer opened the case within the claim timeout; it is theirs to decide.",
+    ReviewErrorCode.AWAITING_CONFIRMATION: "Four-eyes: a proposed decision must be confirmed or returned first.",
+    ReviewErrorCode.NO_PROPOSAL: "Four-eyes: the proposal was confirmed or returned meanwhile.",
+    ReviewErrorCode.OWN_DECISION: "Four-eyes: the second reviewer must be another person.",
+    ReviewErrorCode.RETURN_NOTE_REQUIRED: "Four-eyes: the first reviewer is told why their decision came back.",
 }

@@ -4,6 +4,7 @@ everything (codes, comment, edit formats) and is the authority."""
 from django import forms
 
 from submissions.choices import IdType
+from submissions.codes import code_message
 from submissions.models import Submission
 
 from .choices import Decision
@@ -29,6 +30,26 @@ class RejectForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Seen by reviewers only.",
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # One editable client-facing message per code, prefilled with the table's message.
+        for code in REJECT_CODES_REVIEWER:
+            if code == RejectCode.OTHER:
+                continue
+            self.fields[f"message_{code.value}"] = forms.CharField(
+                label=f"Message for {code.value}", required=False, initial=code_message(code),
+                widget=forms.Textarea(attrs={"rows": 2, "data-code": code.value, "class": "kyc-code-message"}),
+            )
+
+    @property
+    def message_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("message_")]
+
+    def client_messages(self) -> dict[str, str]:
+        """Reject code -> the message the reviewer left for the applicant (the service drops unedited ones)."""
+        return {name.removeprefix("message_"): (self.cleaned_data.get(name) or "")
+                for name in self.fields if name.startswith("message_")}
 
     def clean_reject(self, cleaned_data: dict) -> None:
         """The rules of a rejection: at least one code, and a comment with 'other'."""

@@ -1,12 +1,15 @@
 """Reviewer decisions: the only way a Pending submission becomes Approved or Rejected by a person.
 
-The admin, the decision page and (later) the review API all call `review_decide`, so the
-rules, the audit rows and the race protection are the same everywhere.
+The admin, the case page and the review API all call `review_decide` (and, with four-eyes,
+`review_confirm` / `review_return`), so the rules, the claims, the audit rows and the race
+protection are the same everywhere. Every write locks the submission row first.
 """
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from submissions.choices import IdType, SubmissionStatus
@@ -16,11 +19,11 @@ from submissions.exceptions import SubmissionError
 from submissions.inputs import parse_date
 from submissions.models import Submission
 from submissions.rules import rules_evaluate
-from submissions.services import face_descriptor_approve, submission_identity_key
+from submissions.services import face_descriptor_approve, submission_identity_key, submission_lookup_keys_refresh
 
-from .choices import Decision
+from .choices import Decision, DecisionState, ProjectRole
 from .codes import REJECT_CODES_REVIEWER, RejectCode, ReviewErrorCode
-from .models import ReviewDecision
+from .models import ProjectMembership, ReviewClaim, ReviewDecision
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ def review_edits_apply(*, submission: Submission, edits: dict[str, str], actor: 
         date_of_birth=entered.get("date_of_birth", ""),
         issuing_country=submission.issuing_country,
     )
+    submission_lookup_keys_refresh(submission)
     audit_record(actor=actor, action="edited", submission=submission,
                  before={k: old for k, (old, _) in changes.items()},
                  after={k: new for k, (_, new) in changes.items()})
@@ -99,6 +103,80 @@ def review_reject_codes_validate(codes: list[str], comment: str) -> list[RejectC
     return [RejectCode(code) for code in dict.fromkeys(codes)]
 
 
+def _review_lock_pending(submission_id: str) -> Submission:
+    """Lock the submission row (every review write goes through here, so they serialise)."""
+    submission = (
+        Submission.objects.select_for_update(of=("self",)).select_related("project")
+        .filter(submission_id=submission_id).first()
+    )
+    if submission is None or submission.status != SubmissionStatus.PENDING:
+        raise SubmissionError(ReviewErrorCode.NOT_PENDING)
+    return submission
+
+
+def _review_require_not_claimed_by_other(submission: Submission, actor: Actor) -> None:
+    claim = ReviewClaim.objects.filter(submission=submission).select_related("reviewer").first()
+    if claim is not None and claim.is_active() and (actor.user is None or claim.reviewer_id != actor.user.pk):
+        raise SubmissionError(ReviewErrorCode.CLAIMED, reviewer=claim.reviewer.get_username())
+
+
+def _review_apply(
+    *, submission: Submission, actor: Actor, decision: str, reject_codes: list[RejectCode], comment: str,
+    edits: dict[str, str], edit_actor: Actor, review_id: int, messages: dict[str, str],
+) -> tuple[str, list[str], dict[str, tuple]]:
+    """Edit, re-run the rules, move the submission to its final status, audit it.
+
+    Returns the decision that took effect (a broken rule turns an approval into a rejection),
+    the reject codes recorded and the edits that changed something.
+    """
+    changes = review_edits_apply(submission=submission, edits=edits, actor=edit_actor)
+    rule_rejections = (
+        rules_evaluate(submission, submission.project, on_review_edit=True) if RULE_FIELDS & changes.keys() else []
+    )
+    before = {"status": submission.status}
+    if rule_rejections:
+        decision = Decision.REJECT
+        recorded_codes = [r.code.value for r in rule_rejections]
+        submission.reject(codes=recorded_codes, comments=[r.comment for r in rule_rejections])
+    elif decision == Decision.REJECT:
+        comments = [review_client_message(code, comment=comment, messages=messages) for code in reject_codes]
+        recorded_codes = [c.value for c in reject_codes]
+        submission.reject(codes=recorded_codes, comments=comments)
+    else:
+        submission.approve()
+        recorded_codes = []
+    submission.save()
+    if submission.status == SubmissionStatus.APPROVED:
+        face_descriptor_approve(submission=submission)
+    ReviewClaim.objects.filter(submission=submission).delete()
+    audit_record(
+        actor=actor,
+        action="review_approved" if decision == Decision.APPROVE else "review_rejected",
+        submission=submission,
+        before=before,
+        after={"status": submission.status, "reject_codes": submission.reject_codes, "review_id": review_id},
+    )
+    return decision, recorded_codes, changes
+
+
+def review_client_message(code: RejectCode, *, comment: str, messages: dict[str, str]) -> str:
+    """What the applicant reads for one reject code: the reviewer's edit, else the table's message.
+
+    'other' has no table message: its text is the reviewer's comment.
+    """
+    edited = (messages.get(code.value) or "").strip()
+    if edited:
+        return edited
+    return comment.strip() if code == RejectCode.OTHER else code_message(code)
+
+
+def review_messages_clean(messages: dict[str, str] | None, codes: list[RejectCode]) -> dict[str, str]:
+    """Keep only edited messages of the chosen codes that differ from the table's."""
+    chosen = {c.value for c in codes}
+    return {code: text.strip() for code, text in (messages or {}).items()
+            if code in chosen and text and text.strip() and text.strip() != code_message(RejectCode(code))}
+
+
 @transaction.atomic
 def review_decide(
     *,
@@ -109,59 +187,147 @@ def review_decide(
     comment: str = "",
     note: str = "",
     edits: dict[str, str] | None = None,
+    messages: dict[str, str] | None = None,
 ) -> ReviewDecision:
     """Decide one Pending submission, applying the reviewer's edits first.
 
     Locks the submission row: of two reviewers deciding at once, the second waits and is
-    refused with `not_pending`. Edits to the issuing country, birth date or id type re-run
-    the project's rules; a rule that now fails rejects with `id_info_blacklist` /
-    `id_info_notOfAge` / `invalid_acceptedID`, whatever the reviewer chose.
+    refused with `not_pending`; a case another reviewer holds an active claim on is refused
+    with `claimed`. Edits to the issuing country, birth date or id type re-run the project's
+    rules; a rule that now fails rejects with `id_info_blacklist` / `id_info_notOfAge` /
+    `invalid_acceptedID`, whatever the reviewer chose.
+
+    With the project's four-eyes option the decision is only proposed: nothing changes on the
+    submission until another reviewer confirms it (`review_confirm`).
     """
     cleaned_edits = review_edits_validate(edits or {})
     reject_codes = review_reject_codes_validate(codes or [], comment) if decision == Decision.REJECT else []
-    submission = (
-        Submission.objects.select_for_update(of=("self",)).select_related("project")
-        .filter(submission_id=submission_id).first()
+    client_messages = review_messages_clean(messages, reject_codes)
+    submission = _review_lock_pending(submission_id)
+    _review_require_not_claimed_by_other(submission, actor)
+    if ReviewDecision.objects.filter(submission=submission, state=DecisionState.PROPOSED).exists():
+        raise SubmissionError(ReviewErrorCode.AWAITING_CONFIRMATION)
+    review = ReviewDecision(
+        submission=submission, reviewer=actor.user, reviewer_label=actor.label, decision=decision,
+        reject_codes=[c.value for c in reject_codes], comment=comment.strip(), internal_note=note.strip(),
+        client_messages=client_messages,
     )
-    if submission is None or submission.status != SubmissionStatus.PENDING:
-        raise SubmissionError(ReviewErrorCode.NOT_PENDING)
-    changes = review_edits_apply(submission=submission, edits=cleaned_edits, actor=actor)
-    rule_rejections = (
-        rules_evaluate(submission, submission.project, on_review_edit=True) if RULE_FIELDS & changes.keys() else []
+    if submission.project.four_eyes_review:
+        review.state, review.edits = DecisionState.PROPOSED, cleaned_edits
+        review.save()
+        # The proposer's claim ends here: the case goes back to the queue for a second reviewer.
+        ReviewClaim.objects.filter(submission=submission).delete()
+        audit_record(actor=actor, action="review_proposed", submission=submission,
+                     after={"decision": decision, "reject_codes": review.reject_codes, "edits": cleaned_edits,
+                            "review_id": review.pk})
+        return review
+    review.save()
+    review.decision, review.reject_codes, changes = _review_apply(
+        submission=submission, actor=actor, decision=decision, reject_codes=reject_codes,
+        comment=comment, edits=cleaned_edits, edit_actor=actor, review_id=review.pk, messages=client_messages,
     )
-    before = {"status": submission.status}
-    if rule_rejections:
-        decision = Decision.REJECT
-        submission.reject(codes=[r.code.value for r in rule_rejections], comments=[r.comment for r in rule_rejections])
-        recorded_codes = [r.code.value for r in rule_rejections]
-    elif decision == Decision.REJECT:
-        comments = [comment.strip() if code == RejectCode.OTHER else code_message(code) for code in reject_codes]
-        submission.reject(codes=[c.value for c in reject_codes], comments=comments)
-        recorded_codes = [c.value for c in reject_codes]
-    else:
-        submission.approve()
-        recorded_codes = []
-    submission.save()
-    if submission.status == SubmissionStatus.APPROVED:
-        face_descriptor_approve(submission=submission)
-    review = ReviewDecision.objects.create(
-        submission=submission,
-        reviewer=actor.user,
-        reviewer_label=actor.label,
-        decision=decision,
-        reject_codes=recorded_codes,
-        comment=comment.strip(),
-        internal_note=note.strip(),
-        edits={key: new for key, (_, new) in changes.items()},
-    )
-    audit_record(
-        actor=actor,
-        action="review_approved" if decision == Decision.APPROVE else "review_rejected",
-        submission=submission,
-        before=before,
-        after={"status": submission.status, "reject_codes": submission.reject_codes, "review_id": review.pk},
-    )
+    review.edits = {key: new for key, (_, new) in changes.items()}
+    review.settled_at = submission.decided_at
+    review.save()
     return review
+
+
+def _review_lock_proposal(*, review_id: int) -> tuple[ReviewDecision, Submission]:
+    proposal = ReviewDecision.objects.select_related("submission", "reviewer").filter(pk=review_id).first()
+    if proposal is None:
+        raise SubmissionError(ReviewErrorCode.NO_PROPOSAL)
+    submission = _review_lock_pending(proposal.submission.submission_id)
+    proposal.refresh_from_db()
+    if proposal.state != DecisionState.PROPOSED:
+        raise SubmissionError(ReviewErrorCode.NO_PROPOSAL)
+    return proposal, submission
+
+
+@transaction.atomic
+def review_confirm(*, review_id: int, actor: Actor, note: str = "") -> ReviewDecision:
+    """Four-eyes: a second reviewer confirms a proposed decision, which then takes effect."""
+    proposal, submission = _review_lock_proposal(review_id=review_id)
+    if actor.user is None or proposal.reviewer_id == actor.user.pk:
+        raise SubmissionError(ReviewErrorCode.OWN_DECISION)
+    _review_require_not_claimed_by_other(submission, actor)
+    proposer = Actor.for_user(proposal.reviewer) if proposal.reviewer else Actor.system(proposal.reviewer_label)
+    decision, recorded_codes, changes = _review_apply(
+        submission=submission, actor=actor, decision=proposal.decision,
+        reject_codes=[RejectCode(code) for code in proposal.reject_codes], comment=proposal.comment,
+        edits=proposal.edits, edit_actor=proposer, review_id=proposal.pk, messages=proposal.client_messages,
+    )
+    proposal.decision, proposal.reject_codes = decision, recorded_codes
+    proposal.edits = {key: new for key, (_, new) in changes.items()}
+    proposal.state, proposal.second_reviewer, proposal.second_reviewer_label = (
+        DecisionState.CONFIRMED, actor.user, actor.label,
+    )
+    proposal.second_note, proposal.settled_at = note.strip(), submission.decided_at
+    proposal.save()
+    audit_record(actor=actor, action="review_confirmed", submission=submission,
+                 after={"review_id": proposal.pk, "proposed_by": proposal.reviewer_label})
+    return proposal
+
+
+@transaction.atomic
+def review_return(*, review_id: int, actor: Actor, note: str) -> ReviewDecision:
+    """Four-eyes: a second reviewer sends a proposed decision back; the case is Pending again."""
+    if not note.strip():
+        raise SubmissionError(ReviewErrorCode.RETURN_NOTE_REQUIRED)
+    proposal, submission = _review_lock_proposal(review_id=review_id)
+    if actor.user is None or proposal.reviewer_id == actor.user.pk:
+        raise SubmissionError(ReviewErrorCode.OWN_DECISION)
+    proposal.state, proposal.second_reviewer, proposal.second_reviewer_label = (
+        DecisionState.RETURNED, actor.user, actor.label,
+    )
+    proposal.second_note, proposal.settled_at = note.strip(), timezone.now()
+    proposal.save()
+    audit_record(actor=actor, action="review_returned", submission=submission,
+                 after={"review_id": proposal.pk, "proposed_by": proposal.reviewer_label, "note": note.strip()})
+    return proposal
+
+
+# -- claims ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_claim(*, submission_id: str, actor: Actor) -> ReviewClaim:
+    """Open a case: claim it for the reviewer, or keep their claim alive.
+
+    Two reviewers opening one case at once serialise on the submission row: the first claims
+    it, the second is refused with `claimed`. A claim idle longer than the claim timeout is
+    taken over. Taking a claim is audited; keeping one alive is not (it happens on every view).
+    """
+    submission = _review_lock_pending(submission_id)
+    claim = ReviewClaim.objects.filter(submission=submission).select_related("reviewer").first()
+    now = timezone.now()
+    if claim is not None and claim.reviewer_id == actor.user.pk and claim.is_active(now=now):
+        claim.last_seen_at = now
+        claim.save(update_fields=["last_seen_at"])
+        return claim
+    if claim is not None and claim.is_active(now=now):
+        raise SubmissionError(ReviewErrorCode.CLAIMED, reviewer=claim.reviewer.get_username())
+    previous = claim.reviewer.get_username() if claim is not None else None
+    claim, _ = ReviewClaim.objects.update_or_create(
+        submission=submission, defaults={"reviewer": actor.user, "claimed_at": now, "last_seen_at": now}
+    )
+    audit_record(actor=actor, action="review_claimed", submission=submission,
+                 before={"claimed_by": previous}, after={"claimed_by": actor.label})
+    return claim
+
+
+@transaction.atomic
+def review_release(*, submission_id: str, actor: Actor) -> bool:
+    """Give a case back to the queue. Only its holder releases it; False when there was nothing to release."""
+    released = ReviewClaim.objects.filter(
+        submission__submission_id=submission_id, reviewer=actor.user
+    ).select_related("submission__project").first()
+    if released is None:
+        return False
+    submission = released.submission
+    released.delete()
+    audit_record(actor=actor, action="review_released", submission=submission,
+                 before={"claimed_by": actor.label}, after={"claimed_by": None})
+    return True
 
 
 def review_approve(*, submission_id: str, actor: Actor, note: str = "", edits: dict | None = None) -> ReviewDecision:
@@ -170,9 +336,28 @@ def review_approve(*, submission_id: str, actor: Actor, note: str = "", edits: d
 
 def review_reject(
     *, submission_id: str, actor: Actor, codes: list[str], comment: str = "", note: str = "",
-    edits: dict | None = None,
+    edits: dict | None = None, messages: dict[str, str] | None = None,
 ) -> ReviewDecision:
     return review_decide(
         submission_id=submission_id, actor=actor, decision=Decision.REJECT, codes=codes, comment=comment,
-        note=note, edits=edits,
+        note=note, edits=edits, messages=messages,
     )
+
+
+# -- project roles ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def project_membership_set(*, project, username: str, role: str, actor: Actor) -> ProjectMembership:
+    """Give `username` the role `role` in `project` (replacing any other role there), audited."""
+    if role not in ProjectRole.values:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ProjectRole.values)}")
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ValueError(f"no user named {username!r}")
+    previous = ProjectMembership.objects.filter(project=project, user=user).values_list("role", flat=True).first()
+    membership, _ = ProjectMembership.objects.update_or_create(project=project, user=user, defaults={"role": role})
+    if previous != role:
+        audit_record(actor=actor, action="project_members_changed", project=project,
+                     before={username: previous}, after={username: role})
+    return membership

@@ -9,7 +9,6 @@ import json
 from collections import defaultdict
 
 from django.contrib import admin, messages
-from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
@@ -22,20 +21,17 @@ from django.utils.text import capfirst
 
 from audit.models import AuditEvent
 from audit.services import Actor, audit_record
-from kycreview.admin_mixins import ReadOnlyAdminMixin
+from kycreview.admin_mixins import ProjectScopedAdminMixin, ReadOnlyAdminMixin
 from reviews.forms import RejectForm
-from reviews.models import ReviewDecision
+from reviews.models import ProjectMembership, ReviewDecision
+from reviews.selectors import review_access_for_user
 from reviews.services import review_approve, review_reject
-from reviews.views import review_decide_view, review_user_may_decide
+from reviews.views.case import review_case_view, review_submission_for_user, review_user_may_decide
 
 from .choices import ProjectStatus, SubmissionStatus
 from .exceptions import SubmissionError
 from .models import ApiKey, CheckResult, Project, SandboxBankTransfer, StoredFile, Submission
 from .services import api_key_create, project_close, project_create, project_rotate_key, project_set_options
-
-admin.site.site_header = "kycreview"
-admin.site.site_title = "kycreview admin"
-admin.site.index_title = "Operations and review"
 
 ADMIN_CSS = {"all": ("kycreview/admin.css",)}
 
@@ -62,12 +58,19 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     can_delete = False
     show_change_link = False
 
+    # What the viewer's role in the parent's project must allow: "view", "personal" or "configure".
+    requires = "view"
+
     def has_view_permission(self, request, obj=None) -> bool:
-        opts = self.parent_model._meta
-        return any(
-            request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
-            for action in ("view", "change")
-        )
+        access = review_access_for_user(request.user)
+        if obj is None:
+            return access.has_any_project
+        project_id = obj.pk if isinstance(obj, Project) else obj.project_id
+        return {
+            "view": access.may_view,
+            "personal": access.may_see_personal_data,
+            "configure": access.may_configure,
+        }[self.requires](project_id)
 
 
 # -- projects and API keys -----------------------------------------------------------
@@ -75,6 +78,7 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 class ApiKeyInline(ReadOnlyInline):
     model = ApiKey
+    requires = "configure"
     fields = ("prefix", "name", "created_at", "last_used_at", "revoked_at")
     readonly_fields = fields
     ordering = ("-created_at",)
@@ -106,15 +110,42 @@ OPTION_FIELDSETS = (
     ),
     ("Address and bank", ("address_collection", "account_occupancy_kor")),
     ("Automation", ("auto_approve_score", "automated_processing_only")),
+    ("Review", ("four_eyes_review", "review_sla_hours")),
 )
 
 
+class ProjectMembershipInline(admin.TabularInline):
+    """Who works on the project and in which role; operators grant and withdraw them."""
+
+    model = ProjectMembership
+    extra = 0
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ()
+
+    def _may_configure(self, request, obj) -> bool:
+        return obj is not None and review_access_for_user(request.user).may_configure(obj.pk)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._may_configure(request, obj)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._may_configure(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._may_configure(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._may_configure(request, obj)
+
+
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
+    project_path = "pk"
     list_display = ("name", "project_id", "status", "created_at")
     list_filter = ("status",)
     search_fields = ("name", "=project_id")
-    inlines = [ApiKeyInline]
+    inlines = [ApiKeyInline, ProjectMembershipInline]
     actions = ["close_projects"]
     change_form_template = "admin/submissions/project/change_form.html"
 
@@ -132,6 +163,29 @@ class ProjectAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         # Submissions and audit rows keep their project; a project is closed, not deleted.
         return False
+
+    def has_add_permission(self, request) -> bool:
+        return self.review_access(request).is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        access = self.review_access(request)
+        if obj is None:
+            return access.is_superuser or any(access.may_configure(pk) for pk in access.roles)
+        return access.may_configure(obj.pk)
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        if formset.model is not ProjectMembership:
+            return super().save_formset(request, form, formset, change)
+        # Roles decide who sees identity data: every grant, change and withdrawal is audited.
+        actor = Actor.for_user(request.user)
+        before = {m.user.get_username(): m.role for m in ProjectMembership.objects.filter(project=form.instance)
+                  .select_related("user")}
+        formset.save()
+        after = {m.user.get_username(): m.role for m in ProjectMembership.objects.filter(project=form.instance)
+                 .select_related("user")}
+        if before != after:
+            audit_record(actor=actor, action="project_members_changed", project=form.instance,
+                         before=before, after=after)
 
     def save_model(self, request, obj: Project, form, change: bool) -> None:
         actor = Actor.for_user(request.user)
@@ -207,7 +261,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     list_display = ("prefix", "project", "name", "created_at", "last_used_at", "revoked_at")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     list_select_related = ("project",)
@@ -232,7 +286,26 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return False
 
     def has_revoke_permission(self, request) -> bool:
-        return request.user.has_perm("submissions.change_apikey")
+        access = self.review_access(request)
+        return access.is_superuser or any(access.may_configure(pk) for pk in access.roles)
+
+    def has_add_permission(self, request) -> bool:
+        return self.has_revoke_permission(request)
+
+    def get_queryset(self, request):
+        # Keys are an operator's business: other roles see none, even of their projects.
+        access = self.review_access(request)
+        queryset = super().get_queryset(request)
+        return queryset if access.is_superuser else queryset.filter(
+            project_id__in=[pk for pk in access.roles if access.may_configure(pk)])
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "project":
+            access = self.review_access(request)
+            kwargs["queryset"] = Project.objects.filter(
+                pk__in=[pk for pk in access.roles if access.may_configure(pk)]) if not access.is_superuser \
+                else Project.objects.all()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj: ApiKey, form, change: bool) -> None:
         api_key, raw_key = api_key_create(project=form.cleaned_data["project"], name=form.cleaned_data["name"])
@@ -269,6 +342,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 class StoredFileInline(ReadOnlyInline):
     model = StoredFile
+    requires = "personal"
     fields = ("thumbnail", "kind", "content_type", "dimensions", "sha256", "created_at", "superseded_at")
     readonly_fields = fields
     ordering = ("kind", "-created_at")
@@ -291,6 +365,7 @@ class StoredFileInline(ReadOnlyInline):
 
 class CheckResultInline(ReadOnlyInline):
     model = CheckResult
+    requires = "personal"  # evidence holds decoded document numbers
     fields = ("step", "attempt", "check_name", "outcome", "code", "score", "threshold", "evidence_pretty", "duration")
     readonly_fields = fields
     ordering = ("created_at", "pk")
@@ -313,6 +388,7 @@ class ReviewDecisionInline(ReadOnlyInline):
 
 class AuditEventInline(ReadOnlyInline):
     model = AuditEvent
+    requires = "personal"  # before/after hold edited personal values; the case page shows the bare timeline
     fk_name = "submission"
     fields = ("created_at", "actor_label", "action", "before_pretty", "after_pretty")
     readonly_fields = fields
@@ -354,12 +430,13 @@ SUBMISSION_FIELDSETS = (
         {"classes": ("collapse",), "fields": ("cf1", "cf2", "cf3", "custom_options_pretty", "identity_key")},
     ),
 )
+PERSONAL_FIELDSETS = ("Data", "Client fields")
 # Large per-row JSON the changelist never shows.
 SUBMISSION_CHANGELIST_DEFERRED = ("extracted_data", "entered_data", "custom_options", "reject_comments")
 
 
 @admin.register(Submission)
-class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class SubmissionAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     # Operators read submissions here; status changes only through the review services.
     list_display = (
         "submission_id",
@@ -392,11 +469,18 @@ class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             queryset = queryset.defer(*SUBMISSION_CHANGELIST_DEFERRED)
         return queryset
 
+    def get_fieldsets(self, request, obj=None):
+        # Roles without the personal-data right (auditors) see the record without its data.
+        if obj is not None and not self.review_access(request).may_see_personal_data(obj.project_id):
+            return [(title, options) for title, options in self.fieldsets if title not in PERSONAL_FIELDSETS]
+        return self.fieldsets
+
     def get_readonly_fields(self, request, obj=None):
         return [field for _, options in self.fieldsets for field in options["fields"]]
 
     def has_decide_permission(self, request) -> bool:
         return review_user_may_decide(request.user)
+
 
     @admin.display(description="Reject codes")
     def reject_codes_display(self, obj: Submission) -> str:
@@ -445,11 +529,9 @@ class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ]
 
     def file_view(self, request: HttpRequest, object_id: str, file_pk: int) -> FileResponse:
-        """Stream one stored image to a user who may view the submission; never cached."""
-        submission = self.get_object(request, object_id)
-        if submission is None:
-            raise Http404("No such submission.")
-        if not self.has_view_permission(request, submission):
+        """Stream one stored image to a user whose role shows personal data; never cached."""
+        submission = review_submission_for_user(request, object_id)
+        if not self.review_access(request).may_see_personal_data(submission.project_id):
             raise PermissionDenied
         stored = StoredFile.objects.filter(pk=file_pk, submission=submission).first()
         if stored is None:
@@ -464,9 +546,20 @@ class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return response
 
     def decide_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return review_decide_view(request, model_admin=self, object_id=object_id)
+        return review_case_view(request, model_admin=self, object_id=object_id)
 
     # -- actions -------------------------------------------------------------------
+
+    def _decidable_ids(self, request, queryset: QuerySet[Submission], refused: dict[str, list[str]]) -> list[str]:
+        """The selected submissions of projects where the user decides; the others go to `refused`."""
+        access = self.review_access(request)
+        ids = []
+        for submission_id, project_id in queryset.order_by("pk").values_list("submission_id", "project_id"):
+            if access.may_decide(project_id):
+                ids.append(submission_id)
+            else:
+                refused["your role in this project does not decide"].append(submission_id)
+        return ids
 
     def _report_refusals(self, request, refused: dict[str, list[str]], verb: str) -> None:
         for message, submission_ids in refused.items():
@@ -476,7 +569,7 @@ class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def approve_selected(self, request, queryset: QuerySet[Submission]) -> None:
         actor = Actor.for_user(request.user)
         approved, refused = 0, defaultdict(list)
-        for submission_id in queryset.order_by("pk").values_list("submission_id", flat=True):
+        for submission_id in self._decidable_ids(request, queryset, refused):
             try:
                 review_approve(submission_id=submission_id, actor=actor)
             except SubmissionError as exc:
@@ -492,7 +585,7 @@ class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if form.is_bound and form.is_valid():
             actor = Actor.for_user(request.user)
             rejected, refused = 0, defaultdict(list)
-            for submission_id in queryset.order_by("pk").values_list("submission_id", flat=True):
+            for submission_id in self._decidable_ids(request, queryset, refused):
                 try:
                     review_reject(
                         submission_id=submission_id,

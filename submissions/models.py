@@ -33,7 +33,7 @@ def submission_public_id() -> str:
 
 def validate_country_list(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(c, str) and country_is_valid(c) for c in value):
-        raise ValidationError("Give a list of ISO 3166-1 alpha-3 country codes, e.g. [\"PRK\", \"IRN\"].")
+        raise ValidationError('Give a list of ISO 3166-1 alpha-3 country codes, e.g. ["PRK", "IRN"].')
 
 
 def validate_accepted_id_types(value: object) -> None:
@@ -149,8 +149,7 @@ class Project(TimeStampedModel):
     retry_limit = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1)],
-        help_text="Retries (Step 1 and Step 2 together) before the submission is rejected with "
-        "too_many_retry.",
+        help_text="Retries (Step 1 and Step 2 together) before the submission is rejected with too_many_retry.",
     )
     submission_validity_hours = models.PositiveIntegerField(
         default=72,
@@ -176,11 +175,21 @@ class Project(TimeStampedModel):
         null=True,
         blank=True,
         validators=_percent,
-        help_text="Approve without review when the overall check score is at or above this; "
-        "empty: never.",
+        help_text="Approve without review when the overall check score is at or above this; empty: never.",
     )
     automated_processing_only = models.BooleanField(
         default=False, help_text="What would go to Pending review is rejected instead."
+    )
+    four_eyes_review = models.BooleanField(
+        default=False,
+        help_text="A reviewer's decision takes effect only once a second reviewer confirms it; "
+        "nobody confirms their own decision.",
+    )
+    review_sla_hours = models.PositiveIntegerField(
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text="A Pending submission should be decided within this many hours of Step 2; "
+        "the queue and the dashboard show the breaches.",
     )
 
     OPTION_KEYS: tuple[str, ...] = (
@@ -206,6 +215,8 @@ class Project(TimeStampedModel):
         "id_liveness_threshold",
         "auto_approve_score",
         "automated_processing_only",
+        "four_eyes_review",
+        "review_sla_hours",
     )
 
     class Meta:
@@ -284,9 +295,7 @@ class Submission(fsm.ConcurrentTransitionMixin, TimeStampedModel):
     cf3 = models.CharField(max_length=255, blank=True)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     requested_id_type = models.CharField(max_length=20, help_text="idType as sent at Step 1.")
-    id_type = models.CharField(
-        max_length=20, choices=IdType.choices, blank=True, help_text="Resolved document type."
-    )
+    id_type = models.CharField(max_length=20, choices=IdType.choices, blank=True, help_text="Resolved document type.")
     issuing_country = models.CharField(max_length=3)
     status = fsm.FSMField(
         max_length=16, choices=SubmissionStatus.choices, default=SubmissionStatus.INCOMPLETE, protected=True
@@ -310,9 +319,31 @@ class Submission(fsm.ConcurrentTransitionMixin, TimeStampedModel):
         max_length=64, blank=True, db_index=True, help_text="Hash of the normalised identity, for duplicates."
     )
     overall_score = models.FloatField(null=True, blank=True)
+    # Keyed hashes for exact lookups (reviewer search, related submissions) without an index
+    # over the plaintext: `submission_lookup_key`.
+    name_key = models.CharField(max_length=64, blank=True, db_index=True)
+    document_key = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         indexes = [
+            # The review queue: Pending oldest first, read by keyset (step2_completed_at, id).
+            models.Index(
+                fields=["step2_completed_at", "id"],
+                condition=models.Q(status=SubmissionStatus.PENDING),
+                name="submission_review_queue",
+            ),
+            models.Index(
+                fields=["project", "step2_completed_at", "id"],
+                condition=models.Q(status=SubmissionStatus.PENDING),
+                name="submission_review_queue_prj",
+            ),
+            models.Index(fields=["userid"], condition=~models.Q(userid=""), name="submission_userid"),
+            # The dashboard's decisions per day.
+            models.Index(
+                fields=["project", "decided_at"],
+                condition=models.Q(decided_at__isnull=False),
+                name="submission_project_decided",
+            ),
             models.Index(fields=["project", "email", "status"], name="submission_email_status"),
             models.Index(fields=["project", "-created_at", "-id"], name="submission_project_newest"),
             # The sweep's two scans, kept small by indexing only the rows they can match.

@@ -109,10 +109,32 @@ def submission_guard_applicant(
         raise SubmissionError(codes.REJECTED_SUBMISSION, email=email)
 
 
+def _keyed_hash(material: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), material.encode(), hashlib.sha256).hexdigest()
+
+
 def submission_identity_key(*, name: str, date_of_birth: str, issuing_country: str) -> str:
     """Keyed hash of the normalised identity: equal people give equal keys, the table leaks none."""
-    material = f"{name_normalise(name)}|{date_of_birth}|{issuing_country}"
-    return hmac.new(settings.SECRET_KEY.encode(), material.encode(), hashlib.sha256).hexdigest()
+    return _keyed_hash(f"{name_normalise(name)}|{date_of_birth}|{issuing_country}")
+
+
+def submission_lookup_key(kind: str, value: str) -> str:
+    """Keyed hash for an exact lookup by `kind` ("name" or "document"); "" for an empty value.
+
+    Names compare case-, accent- and punctuation-insensitively; document numbers ignore case,
+    spaces and dashes, as reviewers type them.
+    """
+    normalised = name_normalise(value or "")
+    return _keyed_hash(f"{kind}|{normalised}") if normalised else ""
+
+
+def submission_lookup_keys_refresh(submission: Submission) -> None:
+    """Recompute the name and document-number lookup keys from the submission's data."""
+    entered, extracted = submission.entered_data or {}, submission.extracted_data or {}
+    name = entered.get("name") or extracted.get("name") or ""
+    number = extracted.get("document_number") or entered.get("document_number") or ""
+    submission.name_key = submission_lookup_key("name", name)
+    submission.document_key = submission_lookup_key("document", number)
 
 
 # -- files ---------------------------------------------------------------------------
@@ -322,6 +344,7 @@ def submission_step1(*, project: Project, actor: Actor, data: Step1Input, client
             submission_retry_record(submission=submission, step=Step.STEP1, findings=outcome.retry, actor=actor)
             return StepAnswer(submission=submission, retry=outcome.retry)
         submission.extracted_data = {**submission.extracted_data, **ctx.extracted}
+        submission_lookup_keys_refresh(submission)
         if not submission.id_type and ctx.extracted.get("id_type"):
             submission.id_type = ctx.extracted["id_type"]
         submission.complete_step1()
@@ -497,6 +520,7 @@ def submission_step2(*, project: Project, actor: Actor, data: Step2Input) -> Ste
         submission.identity_key = submission_identity_key(
             name=data.name, date_of_birth=entered["date_of_birth"], issuing_country=submission.issuing_country
         )
+        submission_lookup_keys_refresh(submission)
         submission.overall_score = outcome.score
         submission.submit()
         submission.save()

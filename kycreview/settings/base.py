@@ -53,7 +53,7 @@ else:
 # APPS
 # ------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kycreview.admin_site.KycAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -280,3 +280,8 @@ KYC_FACE_LIVENESS_MODEL_OPTIONS = env.json("KYC_FACE_LIVENESS_MODEL_OPTIONS", de
 # Face landmarks: "5" (dlib's 5-point model, public-domain dataset) or "68" (iBUG 300-W: its licence
 # excludes commercial use; only for operators entitled to use it).
 KYC_FACE_LANDMARK_MODEL = env("KYC_FACE_LANDMARK_MODEL", default="5")
+
+# The review workspace.
+# A reviewer's claim on a case lapses after this much inactivity (no page view, no decision).
+KYC_REVIEW_CLAIM_MINUTES = env.int("KYC_REVIEW_CLAIM_MINUTES", default=15)
+KYC_REVIEW_QUEUE_PAGE_SIZE = env.int("KYC_REVIEW_QUEUE_PAGE_SIZE", default=50)

@@ -2,16 +2,20 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import Actor
-from reviews.models import ReviewDecision
+from reviews.models import ProjectMembership, ReviewClaim, ReviewDecision
 from reviews.services import review_approve
 from submissions.choices import SubmissionStatus
-from submissions.tests.admin.helpers import messages_of, staff_user, submission_pending
+from submissions.tests.admin.helpers import messages_of, staff_member, submission_pending
 from submissions.tests.factories import ProjectFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
+
+
+NEXT_CASE_URL = "/admin/review/queue/?next=1"
 
 
 def decide_url(submission):
@@ -48,7 +52,7 @@ def test_page_shows_images_data_checks_and_the_form(reviewer_client, pending):
     assert "ID front" in html and "Selfie" in html
     assert "Extracted from the document" in html and "Entered by the applicant" in html
     assert "AB1234567" in html  # entered document number, also prefilled in the edit field
-    assert "Check results" in html and "Retries" in html
+    assert "Checks and retry history" in html and "Retries" in html
     assert 'value="id_info_dataMismatch"' in html and "id_info_dataMismatch — " in html
     assert 'name="date_of_birth"' in html and 'value="1990-04-12"' in html
     assert "<script>" not in html.replace('<script src="', "")  # no inline script
@@ -56,7 +60,7 @@ def test_page_shows_images_data_checks_and_the_form(reviewer_client, pending):
 
 def test_approve(reviewer_client, pending):
     response = reviewer_client.post(decide_url(pending), post_data(pending, decision="approve", note="looks fine"))
-    assert response.status_code == 302 and response["Location"] == change_url(pending)
+    assert response.status_code == 302 and response["Location"] == NEXT_CASE_URL
     pending.refresh_from_db()
     assert pending.status == SubmissionStatus.APPROVED
     review = ReviewDecision.objects.get(submission=pending)
@@ -64,7 +68,7 @@ def test_approve(reviewer_client, pending):
     assert review.internal_note == "looks fine" and review.edits == {}
     assert AuditEvent.objects.filter(submission=pending, action="review_approved", actor_label="reviewer").exists()
     assert not AuditEvent.objects.filter(submission=pending, action="edited").exists()
-    followed = reviewer_client.get(response["Location"])
+    followed = reviewer_client.get(response["Location"], follow=True)
     assert f"Submission {pending.submission_id} is now Approved." in messages_of(followed)
 
 
@@ -93,7 +97,7 @@ def test_reject_without_a_code_is_refused(reviewer_client, pending):
 
 
 def test_other_without_a_comment_shows_the_error_and_changes_nothing(reviewer_client, pending):
-    audit_before = AuditEvent.objects.count()
+    audit_before = AuditEvent.objects.exclude(action="review_claimed").count()
     response = reviewer_client.post(
         decide_url(pending), post_data(pending, decision="reject", codes=["other"], name="Anna Maria Nowak")
     )
@@ -103,7 +107,7 @@ def test_other_without_a_comment_shows_the_error_and_changes_nothing(reviewer_cl
     assert pending.status == SubmissionStatus.PENDING
     assert pending.entered_data["name"] == "Anna Nowak"
     assert not ReviewDecision.objects.exists()
-    assert AuditEvent.objects.count() == audit_before
+    assert AuditEvent.objects.exclude(action="review_claimed").count() == audit_before
 
 
 def test_only_changed_fields_are_edited(reviewer_client, pending):
@@ -119,6 +123,7 @@ def test_only_changed_fields_are_edited(reviewer_client, pending):
 def test_edited_birth_date_under_the_age_limit_rejects_with_id_info_not_of_age(reviewer_client):
     # given: a project with an age limit and an adult applicant
     project = ProjectFactory(age_limit=18)
+    ProjectMembership.objects.create(user=reviewer_client.user, project=project, role="reviewer")
     submission = submission_pending(project)
     under_age = (datetime.date.today() - datetime.timedelta(days=365 * 10)).isoformat()
     # when: the reviewer corrects the birth date and approves
@@ -158,8 +163,9 @@ def test_a_decided_submission_shows_the_not_pending_message(reviewer_client, pro
 
 
 def test_a_race_lost_while_the_form_was_open_shows_not_pending(reviewer_client, pending):
-    # given: the page was loaded, then another reviewer decided
+    # given: the page was loaded, the claim lapsed, then another reviewer decided
     reviewer_client.get(decide_url(pending))
+    ReviewClaim.objects.filter(submission=pending).update(last_seen_at=timezone.now() - datetime.timedelta(hours=1))
     review_approve(submission_id=pending.submission_id, actor=Actor.system("other reviewer"))
     # when
     response = reviewer_client.post(
@@ -171,9 +177,10 @@ def test_a_race_lost_while_the_form_was_open_shows_not_pending(reviewer_client, 
     assert ReviewDecision.objects.filter(submission=pending).count() == 1
 
 
-def test_the_page_needs_the_decide_permission(client, pending):
-    client.force_login(staff_user("viewer", "submissions.view_submission"))
-    assert client.get(decide_url(pending)).status_code == 403
+def test_an_auditor_reads_the_case_but_cannot_decide(client, pending, project):
+    client.force_login(staff_member("viewer", project, "auditor"))
+    page = client.get(decide_url(pending))
+    assert page.status_code == 200 and 'name="decision"' not in page.content.decode()
     assert client.post(decide_url(pending), post_data(pending, decision="approve")).status_code == 403
     pending.refresh_from_db()
     assert pending.status == SubmissionStatus.PENDING

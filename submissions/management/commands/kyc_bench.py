@@ -11,6 +11,10 @@ Face duplicates (issue 4): `verification.face_index` at 10^4, 10^5 and 10^6 synt
 shaped like dlib's: build time, p95 search latency and recall against brute force. Target at 10^6:
 p95 ≤ 50 ms, recall ≥ 0.99.
 
+Review queue (issue 5): `_bench_queue`: the workspace's queue page at 10^3 and 10^6 submissions against
+the stock admin changelist on the same rows (PostgreSQL). Targets: ≤ 1.5× between sizes, ≤ 10
+queries, ≥ 10× faster than the stock changelist at 10^6.
+
 Step 1 (issue 3): a two-image US driving licence (OCR on the front, PDF417 on the back) posted
 through the real HTTP view, against its irreducible parts measured on the same images: decoding
 both files, one OCR pass over the front, one barcode pass over the back. Target: Step 1 ≤ 1.5×
@@ -33,6 +37,7 @@ from verification.barcode import barcode_read
 from verification.imaging import analysis_image
 from verification.ocr import ocr_read
 
+from ._bench_queue import bench_review_queue, review_queue_markdown
 from ._measure import api_client, jpeg_upload, rolled_back, temporary_media
 
 STEP1_TARGET = 1.5
@@ -245,6 +250,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--repeat", type=int, default=5)
         parser.add_argument("--write", default="", help="also write the results to this markdown file")
+        parser.add_argument("--queue-sizes", default="1000,1000000",
+                            help="comma-separated submission counts of the review-queue benchmark (PostgreSQL)")
         parser.add_argument("--face-sizes", default="10000,100000,1000000",
                             help="comma-separated face-index sizes (default 10^4, 10^5, 10^6)")
 
@@ -267,6 +274,9 @@ class Command(BaseCommand):
             step2_markdown(bench_step2(repeat=repeat), repeat),
             "",
             face_index_markdown(bench_face_index([int(n) for n in opts["face_sizes"].split(",") if n])),
+            "",
+            review_queue_markdown(bench_review_queue(
+                sizes=tuple(int(n) for n in opts["queue_sizes"].split(",") if n), repeat=repeat), repeat),
             "",
         ])
         self.stdout.write(body)

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from audit.services import Actor
+from reviews.models import ProjectMembership
 from reviews.services import review_approve, review_reject
 from submissions.checks import Check, CheckContext, CheckReport, Finding
 from submissions.checks.base import check_register, check_unregister
@@ -33,6 +34,9 @@ DEMO_PROJECT_NAME = "Demo project"
 # ID card validation on: the demo's documents go through every Step 1 check and show its evidence.
 DEMO_OPTIONS = {"age_limit": 18, "blacklist_countries": ["PRK"], "approved_period_days": 30, "id_card_validation": True}
 REVIEWER_USERNAME = "reviewer"
+# The workspace's roles, one login each (same password): see docs and the README.
+DEMO_MEMBERS = (("operator", "operator"), (REVIEWER_USERNAME, "reviewer"), ("reviewer2", "reviewer"),
+                ("auditor", "auditor"))
 
 
 @dataclass(frozen=True)
@@ -124,23 +128,28 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
-        reviewer = self._reviewer(opts["password"])
         project, api_key, raw_key = self._project()
+        reviewer = self._members(project, opts["password"])
         created = 0
         if not project.submissions.exists():
             created = self._submissions(project=project, api_key=api_key, reviewer=reviewer)
         self._example_images()
         self._print(opts, project=project, raw_key=raw_key, created=created)
 
-    def _reviewer(self, password: str):
-        # The password is set directly: a demo login need not pass the password validators.
-        user, _ = get_user_model().objects.get_or_create(
-            username=REVIEWER_USERNAME, defaults={"email": "reviewer@example.com"}
-        )
-        user.is_staff = user.is_superuser = user.is_active = True
-        user.set_password(password)
-        user.save()
-        return user
+    def _members(self, project: Project, password: str):
+        """One staff login per role, each a member of the demo project only; returns the reviewer."""
+        users = {}
+        for username, role in DEMO_MEMBERS:
+            # The password is set directly: a demo login need not pass the password validators.
+            user, _ = get_user_model().objects.get_or_create(
+                username=username, defaults={"email": f"{username}@example.com"}
+            )
+            user.is_staff, user.is_superuser, user.is_active = True, False, True
+            user.set_password(password)
+            user.save()
+            ProjectMembership.objects.update_or_create(user=user, project=project, defaults={"role": role})
+            users[username] = user
+        return users[REVIEWER_USERNAME]
 
     @transaction.atomic
     def _project(self) -> tuple[Project, ApiKey, str]:
@@ -213,7 +222,8 @@ class Command(BaseCommand):
             "kycreview demo data is ready"
             + (f" ({created} demo submissions created)." if created else " (demo submissions already exist)."),
             f"  Admin:      {base}/admin/",
-            f"  Login:      {REVIEWER_USERNAME} / {opts['password']}",
+            f"  Logins:     {', '.join(name for name, _ in DEMO_MEMBERS)} / {opts['password']}",
+            f"  Queue:      {base}/admin/review/queue/   Dashboard: {base}/admin/review/dashboard/",
             f"  Project:    {project.project_id} ({project.name}, {project.status})",
             f"  API key:    {raw_key}",
             "              (a new key on every run; earlier keys stay valid)",

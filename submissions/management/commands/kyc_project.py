@@ -13,8 +13,10 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from audit.services import Actor
+from reviews.services import project_membership_set
 from submissions.models import Project
 from submissions.services import project_close, project_create, project_rotate_key, project_set_options
 
@@ -60,6 +62,15 @@ class Command(BaseCommand):
             help="a project option; values are JSON when they parse (true, 18, [\"PRK\"]), else text",
         )
 
+        create.add_argument(
+            "--grant", action="append", default=[], metavar="USERNAME=ROLE",
+            help="give an existing user a role in the project: operator, reviewer or auditor",
+        )
+
+        grant = sub.add_parser("grant", help="give an existing user a role in a project")
+        grant.add_argument("project_id", metavar="PROJECT_ID")
+        grant.add_argument("grants", nargs="+", metavar="USERNAME=ROLE")
+
         set_option = sub.add_parser("set-option", help="change options of a project")
         set_option.add_argument("project_id", metavar="PROJECT_ID")
         set_option.add_argument("options", nargs="+", metavar="KEY=VALUE")
@@ -77,10 +88,16 @@ class Command(BaseCommand):
         action = opts["action"]
         try:
             if action == "create":
-                project, raw_key = project_create(
-                    name=opts["name"], options=options_parse(opts["option"]), actor=actor
-                )
+                with transaction.atomic():
+                    project, raw_key = project_create(
+                        name=opts["name"], options=options_parse(opts["option"]), actor=actor
+                    )
+                    self._grant(project, opts["grant"], actor)
                 self.stdout.write(json_line({"projectId": project.project_id, "apiKey": raw_key}))
+            elif action == "grant":
+                project = self._project(opts["project_id"])
+                self._grant(project, opts["grants"], actor)
+                self.stdout.write(json_line(dict(project.memberships.values_list("user__username", "role"))))
             elif action == "set-option":
                 project = project_set_options(
                     project=self._project(opts["project_id"]), options=options_parse(opts["options"]), actor=actor
@@ -101,6 +118,15 @@ class Command(BaseCommand):
         except ValidationError as exc:
             # The service names the bad option; say it plainly, without a traceback.
             raise CommandError(f"invalid option: {validation_error_text(exc)}") from exc
+
+    @staticmethod
+    def _grant(project: Project, grants: list[str], actor: Actor) -> None:
+        for grant in grants:
+            username, _, role = grant.partition("=")
+            try:
+                project_membership_set(project=project, username=username.strip(), role=role.strip(), actor=actor)
+            except ValueError as exc:
+                raise CommandError(f"invalid grant {grant!r}: {exc}") from exc
 
     @staticmethod
     def _project(project_id: str) -> Project:

@@ -1,6 +1,6 @@
 import pytest
 
-from submissions.tests.admin.helpers import staff_user, submission_pending
+from submissions.tests.admin.helpers import staff_member, submission_pending
 
 
 @pytest.fixture
@@ -9,9 +9,9 @@ def pending(project):
 
 
 @pytest.fixture
-def reviewer_client(client, db):
-    """A staff user who may view submissions and decide, nothing else."""
-    user = staff_user("reviewer", "submissions.view_submission", "reviews.add_reviewdecision")
+def reviewer_client(client, project):
+    """A staff user who reviews `project`, nothing else."""
+    user = staff_member("reviewer", project, "reviewer")
     client.force_login(user)
     client.user = user
     return client

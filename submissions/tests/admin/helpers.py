@@ -67,5 +67,14 @@ def staff_user(username: str, *perms: str):
     return user
 
 
+def staff_member(username: str, project, role: str):
+    """A staff user holding `role` ("operator", "reviewer", "auditor") in `project`, and nothing else."""
+    from reviews.models import ProjectMembership
+
+    user = get_user_model().objects.create_user(username=username, password="pw-for-tests-only", is_staff=True)
+    ProjectMembership.objects.create(user=user, project=project, role=role)
+    return user
+
+
 def messages_of(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]

@@ -8,7 +8,7 @@ from audit.models import AuditEvent
 from submissions.admin import OPTION_FIELDSETS
 from submissions.choices import ProjectStatus
 from submissions.models import ApiKey, Project
-from submissions.tests.admin.helpers import messages_of, staff_user
+from submissions.tests.admin.helpers import messages_of, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,8 @@ def form_data(project: Project | None = None, **overrides) -> dict:
             data[key] = value
     # The API key inline's management form (read-only rows, nothing to save).
     data.update({"api_keys-TOTAL_FORMS": "0", "api_keys-INITIAL_FORMS": "0"})
+    # The members inline (operators grant roles there); none added here.
+    data.update({"memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"})
     return data
 
 
@@ -146,7 +148,7 @@ def test_rotate_key_confirms_then_revokes_and_shows_the_new_key_once(admin_clien
 
 
 def test_rotate_key_needs_change_permission(client, project):
-    client.force_login(staff_user("viewer", "submissions.view_project"))
+    client.force_login(staff_member("viewer", project, "reviewer"))
     assert client.post(reverse("admin:submissions_project_rotate_key", args=[project.pk])).status_code == 403
 
 

@@ -7,7 +7,7 @@ from audit.models import AuditEvent
 from reviews.models import ReviewDecision
 from submissions.choices import FileKind, SubmissionStatus
 from submissions.models import StoredFile
-from submissions.tests.admin.helpers import messages_of, staff_user, submission_pending
+from submissions.tests.admin.helpers import messages_of, staff_member, submission_pending
 from submissions.tests.factories import ProjectFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,8 +84,8 @@ def test_no_add_and_no_delete(admin_client, pending):
 
 def test_decide_button_only_for_pending_and_deciders(client, pending, project):
     approved = SubmissionFactory(project=project, target_status=SubmissionStatus.APPROVED)
-    viewer = staff_user("viewer", "submissions.view_submission")
-    decider = staff_user("decider", "submissions.view_submission", "reviews.add_reviewdecision")
+    viewer = staff_member("viewer", project, "auditor")
+    decider = staff_member("decider", project, "reviewer")
     client.force_login(decider)
     assert "Review and decide" in client.get(change_url(pending)).content.decode()
     assert "Review and decide" not in client.get(change_url(approved)).content.decode()
@@ -96,8 +96,8 @@ def test_decide_button_only_for_pending_and_deciders(client, pending, project):
 # -- image view ----------------------------------------------------------------------
 
 
-def test_image_view_streams_the_file_to_a_viewer(client, pending):
-    client.force_login(staff_user("viewer", "submissions.view_submission"))
+def test_image_view_streams_the_file_to_a_viewer(client, pending, project):
+    client.force_login(staff_member("viewer", project, "reviewer"))
     stored = pending.files.get(kind=FileKind.ID_FRONT)
     response = client.get(file_url(pending, stored))
     assert response.status_code == 200
@@ -107,10 +107,16 @@ def test_image_view_streams_the_file_to_a_viewer(client, pending):
     assert len(body) == stored.byte_size and body[:2] == b"\xff\xd8"
 
 
-def test_image_view_refuses_staff_without_view_permission(client, pending):
-    client.force_login(staff_user("nobody"))
+def test_image_view_refuses_staff_without_a_role_in_the_project(client, pending, project):
+    other = ProjectFactory()
+    client.force_login(staff_member("stranger", other, "reviewer"))
     stored = pending.files.first()
-    assert client.get(file_url(pending, stored)).status_code == 403
+    assert client.get(file_url(pending, stored)).status_code == 404
+
+
+def test_image_view_refuses_an_auditor_personal_data(client, pending, project):
+    client.force_login(staff_member("auditor", project, "auditor"))
+    assert client.get(file_url(pending, pending.files.first())).status_code == 403
 
 
 def test_image_view_redirects_anonymous_to_login(client, pending):
@@ -152,8 +158,8 @@ def test_bulk_approve_approves_pending_and_reports_refusals(reviewer_client, pro
     assert any(incomplete.submission_id in t and "not pending review" in t for t in texts)
 
 
-def test_bulk_actions_need_the_decide_permission(client, pending):
-    client.force_login(staff_user("viewer", "submissions.view_submission"))
+def test_bulk_actions_need_the_decide_permission(client, pending, project):
+    client.force_login(staff_member("viewer", project, "auditor"))
     response = client.get(CHANGELIST)
     assert "approve_selected" not in response.content.decode()
     client.post(CHANGELIST, {"action": "approve_selected", "_selected_action": [pending.pk]})

@@ -16,7 +16,9 @@ def test_demo_seeds_every_status_through_the_services_and_is_idempotent():
     project = Project.objects.get(name="Demo project")
     statuses = set(Submission.objects.filter(project=project).values_list("status", flat=True))
     assert statuses == set(SubmissionStatus.values)
-    assert get_user_model().objects.filter(username="reviewer", is_staff=True).exists()
+    assert get_user_model().objects.filter(username="reviewer", is_staff=True, is_superuser=False).exists()
+    roles = dict(project.memberships.values_list("user__username", "role"))
+    assert roles == {"operator": "operator", "reviewer": "reviewer", "reviewer2": "reviewer", "auditor": "auditor"}
     assert "kyc_" in out.getvalue()  # the printed API key
     count = Submission.objects.count()
     call_command("kyc_demo", stdout=StringIO())

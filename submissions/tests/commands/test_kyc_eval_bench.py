@@ -63,3 +63,21 @@ def test_eval_measures_the_step2_selfie_cases_through_http():
                        ("face_on_screen", "liveness_fail")):
         assert f"| selfie:{case} | {code} | 1 | 1/1 (100%)" in table
     assert not Project.objects.exists() and not Submission.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_review_queue_benchmark_renders_both_pages_and_leaves_nothing_behind():
+    from django.db import connection
+
+    from submissions.management.commands._bench_queue import bench_review_queue, review_queue_markdown
+    from submissions.models import Submission
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the queue benchmark seeds with PostgreSQL's generate_series")
+    rows = bench_review_queue(sizes=(60, 300), repeat=1)
+    assert [row["size"] for row in rows] == [60, 300]
+    assert all(row["queue_queries"] <= 10 and row["stock_queries"] >= 3 for row in rows)
+    text = review_queue_markdown(rows, 1)
+    assert "| 300 |" in text and "Targets met:" in text
+    assert not Submission.objects.exists()  # rolled back

@@ -81,3 +81,23 @@ def test_kyc_sweep_runs_the_sweep_now(make_project):
     assert run("kyc_sweep") == [{"timed_out": 1, "expired": 0}]
     stale.refresh_from_db()
     assert stale.status == SubmissionStatus.REJECTED and stale.reject_codes == ["timeout"]
+
+
+def test_create_and_grant_give_existing_users_roles_with_an_audit_row():
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user("rita", password="a-long-test-password", is_staff=True)
+    get_user_model().objects.create_user("audrey", password="a-long-test-password", is_staff=True)
+    [created] = run("kyc_project", "create", "--name", "Shop", "--grant", "rita=reviewer")
+    project = Project.objects.get(project_id=created["projectId"])
+    assert dict(project.memberships.values_list("user__username", "role")) == {"rita": "reviewer"}
+    [members] = run("kyc_project", "grant", project.project_id, "audrey=auditor", "rita=operator")
+    assert members == {"rita": "operator", "audrey": "auditor"}
+    assert AuditEvent.objects.filter(project=project, action="project_members_changed").count() == 3
+    with pytest.raises(CommandError, match="no user named 'nobody'"):
+        run("kyc_project", "grant", project.project_id, "nobody=reviewer")
+    with pytest.raises(CommandError, match="unknown role 'boss'"):
+        run("kyc_project", "grant", project.project_id, "rita=boss")
+    with pytest.raises(CommandError):
+        run("kyc_project", "create", "--name", "Half", "--grant", "nobody=reviewer")
+    assert not Project.objects.filter(name="Half").exists()  # nothing half-written
