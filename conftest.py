@@ -112,6 +112,15 @@ class ApiClient:
     def post_json(self, path: str, body, key=...) -> requests.Response:
         return self.session.post(self.base_url + path, json=body, headers=self._headers(key), timeout=60)
 
+    def get(self, path: str, params: dict | None = None, key=...) -> requests.Response:
+        return self.session.get(self.base_url + path, params=params, headers=self._headers(key), timeout=60)
+
+    def patch_json(self, path: str, body, key=...) -> requests.Response:
+        return self.session.patch(self.base_url + path, json=body, headers=self._headers(key), timeout=60)
+
+    def delete(self, path: str, params: dict | None = None, key=...) -> requests.Response:
+        return self.session.delete(self.base_url + path, params=params, headers=self._headers(key), timeout=60)
+
     def step1(self, *, email="anna@example.com", country="POL", id_type="passport", image=None,
               back=None, key=..., **extra) -> requests.Response:
         data = {"issuingCountry": country, "email": email, "idType": id_type, **extra}

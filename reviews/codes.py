@@ -115,6 +115,7 @@ class ReviewErrorCode(models.TextChoices):
     NO_PROPOSAL = "no_proposal", "This decision no longer awaits confirmation."
     OWN_DECISION = "own_decision", "Nobody confirms their own decision: another reviewer must."
     RETURN_NOTE_REQUIRED = "return_note_required", "Say why the decision is returned."
+    NOT_DECIDED = "not_decided", "Only an approved or rejected submission's status can be changed this way."
 
 
 REVIEW_ERROR_DESCRIPTIONS: dict[str, str] = {
@@ -128,4 +129,5 @@ REVIEW_ERROR_DESCRIPTIONS: dict[str, str] = {
     ReviewErrorCode.NO_PROPOSAL: "Four-eyes: the proposal was confirmed or returned meanwhile.",
     ReviewErrorCode.OWN_DECISION: "Four-eyes: the second reviewer must be another person.",
     ReviewErrorCode.RETURN_NOTE_REQUIRED: "Four-eyes: the first reviewer is told why their decision came back.",
+    ReviewErrorCode.NOT_DECIDED: "PATCH kycStatus: Incomplete submissions are decided by their steps, Pending ones by a review.",
 }

@@ -1,17 +1,16 @@
 """Reads for the review UI: what a reviewer looks at before deciding."""
 
-import base64
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from kycreview.keyset import keyset_condition, keyset_decode, keyset_encode
 from submissions.choices import CheckOutcome, FileKind, SubmissionStatus
 from submissions.models import CheckResult, FaceDescriptor, Project, StoredFile, Submission
 from submissions.selectors import face_duplicates_find
@@ -172,18 +171,7 @@ class QueuePage:
 
 
 def queue_cursor_encode(submission: Submission) -> str:
-    raw = f"{submission.step2_completed_at.isoformat()}|{submission.pk}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def queue_cursor_decode(cursor: str) -> tuple[datetime, int] | None:
-    """The (step2_completed_at, pk) after which the page starts; None for a malformed cursor."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, pk = raw.split("|")
-        return datetime.fromisoformat(stamp), int(pk)
-    except (ValueError, UnicodeDecodeError):
-        return None
+    return keyset_encode(submission.step2_completed_at, submission.pk)
 
 
 def _queue_search(queryset: QuerySet[Submission], q: str) -> QuerySet[Submission]:
@@ -256,12 +244,9 @@ def review_queue_page(
     size = size or settings.KYC_REVIEW_QUEUE_PAGE_SIZE
     now = timezone.now()
     queryset = _queue_filtered(access=access, user=user, filters=filters, now=now)
-    after = queue_cursor_decode(cursor) if cursor else None
+    after = keyset_decode(cursor) if cursor else None
     if after is not None:
-        queryset = queryset.filter(
-            RawSQL(f'("{Submission._meta.db_table}"."step2_completed_at", "{Submission._meta.db_table}"."id") > (%s, %s)',
-                   after, output_field=BooleanField())
-        )
+        queryset = queryset.filter(keyset_condition(Submission, "step2_completed_at", ">", after))
     submissions = list(
         queryset.select_related("project", "review_claim__reviewer")
         .only(*(f for f in QUEUE_ROW_FIELDS if f != "pk"))

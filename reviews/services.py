@@ -13,13 +13,19 @@ from django.utils import timezone
 
 from audit.services import Actor, audit_record
 from submissions.choices import IdType, SubmissionStatus
-from submissions.codes import code_message
+from submissions.codes import Step2ErrorCode, code_message
 from submissions.countries import country_is_valid
 from submissions.exceptions import SubmissionError
 from submissions.inputs import parse_date
-from submissions.models import Submission
+from submissions.models import FaceDescriptor, Submission
 from submissions.rules import rules_evaluate
-from submissions.services import face_descriptor_approve, submission_identity_key, submission_lookup_keys_refresh
+from submissions.services import (
+    face_descriptor_approve,
+    submission_identity_key,
+    submission_lookup_keys_refresh,
+    submission_notify,
+)
+from webhooks.choices import WebhookTrigger
 
 from .choices import Decision, DecisionState, ProjectRole
 from .codes import REJECT_CODES_REVIEWER, RejectCode, ReviewErrorCode
@@ -46,6 +52,9 @@ REVIEW_EDITABLE_FIELDS: dict[str, EditableField] = {
     "date_of_issue": EditableField("Issue date", _is_date, False),
     "date_of_expiry": EditableField("Expiry date", _is_date, False),
     "document_number": EditableField("Document number", lambda v: 0 < len(v) <= 255, False),
+    "identity_number": EditableField("Identity number", lambda v: 0 < len(v) <= 255, False),
+    "gender": EditableField("Gender", lambda v: v in ("male", "female", "other", "M", "F"), False),
+    "nationality": EditableField("Nationality", country_is_valid, False),
 }
 # Edits to these re-run the automatic rules (country blacklist, age limit, accepted ID types).
 RULE_FIELDS = {"issuing_country", "date_of_birth", "id_type"}
@@ -103,12 +112,21 @@ def review_reject_codes_validate(codes: list[str], comment: str) -> list[RejectC
     return [RejectCode(code) for code in dict.fromkeys(codes)]
 
 
-def _review_lock_pending(submission_id: str) -> Submission:
-    """Lock the submission row (every review write goes through here, so they serialise)."""
-    submission = (
-        Submission.objects.select_for_update(of=("self",)).select_related("project")
-        .filter(submission_id=submission_id).first()
-    )
+def _review_lock(submission_id: str, project=None) -> Submission | None:
+    """Lock the submission row (every review write goes through here, so they serialise).
+
+    `project`: the API key's project; a submission of another project is not found.
+    """
+    submissions = Submission.objects.select_for_update(of=("self",)).select_related("project")
+    if project is not None:
+        submissions = submissions.filter(project=project)
+    return submissions.filter(submission_id=submission_id).first()
+
+
+def _review_lock_pending(submission_id: str, project=None) -> Submission:
+    submission = _review_lock(submission_id, project)
+    if submission is None and project is not None:
+        raise SubmissionError(Step2ErrorCode.INVALID_SUBMISSION_ID)
     if submission is None or submission.status != SubmissionStatus.PENDING:
         raise SubmissionError(ReviewErrorCode.NOT_PENDING)
     return submission
@@ -156,6 +174,7 @@ def _review_apply(
         before=before,
         after={"status": submission.status, "reject_codes": submission.reject_codes, "review_id": review_id},
     )
+    submission_notify(submission=submission, trigger=submission.status)  # approved / rejected
     return decision, recorded_codes, changes
 
 
@@ -188,6 +207,7 @@ def review_decide(
     note: str = "",
     edits: dict[str, str] | None = None,
     messages: dict[str, str] | None = None,
+    project=None,
 ) -> ReviewDecision:
     """Decide one Pending submission, applying the reviewer's edits first.
 
@@ -203,7 +223,7 @@ def review_decide(
     cleaned_edits = review_edits_validate(edits or {})
     reject_codes = review_reject_codes_validate(codes or [], comment) if decision == Decision.REJECT else []
     client_messages = review_messages_clean(messages, reject_codes)
-    submission = _review_lock_pending(submission_id)
+    submission = _review_lock_pending(submission_id, project)
     _review_require_not_claimed_by_other(submission, actor)
     if ReviewDecision.objects.filter(submission=submission, state=DecisionState.PROPOSED).exists():
         raise SubmissionError(ReviewErrorCode.AWAITING_CONFIRMATION)
@@ -361,3 +381,63 @@ def project_membership_set(*, project, username: str, role: str, actor: Actor) -
         audit_record(actor=actor, action="project_members_changed", project=project,
                      before={username: previous}, after={username: role})
     return membership
+
+
+# -- edits and status changes over the API (PATCH /v3/submission) --------------------------
+
+
+def _review_lock_for_edit(submission_id: str, project) -> Submission:
+    submission = _review_lock(submission_id, project)
+    if submission is None:
+        raise SubmissionError(Step2ErrorCode.INVALID_SUBMISSION_ID)
+    if submission.erased_at is not None:
+        raise SubmissionError(Step2ErrorCode.NO_SUBMISSION)
+    return submission
+
+
+@transaction.atomic
+def review_data_edit(*, submission_id: str, actor: Actor, edits: dict[str, str], project=None) -> dict[str, tuple]:
+    """Correct a submission's data in any status; one audit row with the old and new values.
+
+    Rules are not re-run here: they are re-applied when a person decides (`review_decide`).
+    """
+    cleaned = review_edits_validate(edits)
+    submission = _review_lock_for_edit(submission_id, project)
+    changes = review_edits_apply(submission=submission, edits=cleaned, actor=actor)
+    if changes:
+        submission.save()
+        submission_notify(submission=submission, trigger=WebhookTrigger.UPDATED)
+    return changes
+
+
+@transaction.atomic
+def review_status_override(
+    *, submission_id: str, actor: Actor, status: str, codes: list[str] | None = None, comment: str = "",
+    messages: dict[str, str] | None = None, project=None,
+) -> Submission:
+    """Change a final status (approved <-> rejected): the audited edit the lifecycle allows.
+
+    Revoking an approval takes reviewer reject codes like a rejection; the face of a revoked
+    approval stops counting as an approved face for duplicate checks.
+    """
+    submission = _review_lock_for_edit(submission_id, project)
+    before = {"status": submission.status, "reject_codes": submission.reject_codes}
+    if status == submission.status:
+        return submission
+    if submission.status == SubmissionStatus.APPROVED and status == SubmissionStatus.REJECTED:
+        reject_codes = review_reject_codes_validate(codes or [], comment)
+        cleaned = review_messages_clean(messages, reject_codes)
+        submission.revoke(codes=[c.value for c in reject_codes],
+                          comments=[review_client_message(c, comment=comment, messages=cleaned) for c in reject_codes])
+        submission.save()
+        FaceDescriptor.objects.filter(submission=submission).update(approved_at=None)
+    elif submission.status == SubmissionStatus.REJECTED and status == SubmissionStatus.APPROVED:
+        submission.reinstate()
+        submission.save()
+        face_descriptor_approve(submission=submission)
+    else:
+        raise SubmissionError(ReviewErrorCode.NOT_DECIDED)
+    audit_record(actor=actor, action="status_overridden", submission=submission, before=before,
+                 after={"status": submission.status, "reject_codes": submission.reject_codes})
+    submission_notify(submission=submission, trigger=submission.status)  # approved / rejected
+    return submission

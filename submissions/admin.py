@@ -111,6 +111,9 @@ OPTION_FIELDSETS = (
     ("Address and bank", ("address_collection", "account_occupancy_kor")),
     ("Automation", ("auto_approve_score", "automated_processing_only")),
     ("Review", ("four_eyes_review", "review_sla_hours")),
+    ("Notifications and webhooks", ("webhook_url", "notify_applicant_approved", "notify_applicant_rejected",
+                                    "notify_applicant_pending")),
+    ("Retention", ("retention_days",)),
 )
 
 
@@ -152,10 +155,12 @@ class ProjectAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         # A new project is always active; closing is the "Close project" action or the status field.
         general = ("name",) if obj is None else ("name", "project_id", "status", "created_at", "updated_at")
+        if obj is not None and self.review_access(request).may_configure(obj.pk):
+            general = (*general, "webhook_secret")  # the receiver's key: operators only
         return ((None, {"fields": general}), *((title, {"fields": keys}) for title, keys in OPTION_FIELDSETS))
 
     def get_readonly_fields(self, request, obj=None):
-        return ("project_id", "created_at", "updated_at")
+        return ("project_id", "created_at", "updated_at", "webhook_secret")
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []

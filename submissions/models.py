@@ -26,6 +26,10 @@ def project_public_id() -> str:
     return "prj_" + secrets.token_hex(10)
 
 
+def webhook_secret_new() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
 def submission_public_id() -> str:
     # uuid4: 122 random bits, unguessable, and the shape vendor integrations store.
     return str(uuid.uuid4())
@@ -73,6 +77,10 @@ class Project(TimeStampedModel):
     """
 
     project_id = models.CharField(max_length=32, unique=True, default=project_public_id, editable=False)
+    webhook_secret = models.CharField(
+        max_length=64, default=webhook_secret_new, editable=False,
+        help_text="Signs every webhook (HMAC-SHA256); shown to the project's operators.",
+    )
     name = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE)
 
@@ -191,6 +199,27 @@ class Project(TimeStampedModel):
         help_text="A Pending submission should be decided within this many hours of Step 2; "
         "the queue and the dashboard show the breaches.",
     )
+    webhook_url = models.URLField(
+        max_length=500,
+        blank=True,
+        help_text="Where the events (created, retry, submit, approved, rejected, updated, delete) are POSTed, "
+        "signed with the webhook secret; empty: no webhooks.",
+    )
+    notify_applicant_approved = models.BooleanField(
+        default=False, help_text="Email the applicant when their submission is approved."
+    )
+    notify_applicant_rejected = models.BooleanField(
+        default=False, help_text="Email the applicant when their submission is rejected, with the reasons."
+    )
+    notify_applicant_pending = models.BooleanField(
+        default=False, help_text="Email the applicant when their submission waits for a reviewer."
+    )
+    retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Erase personal data and images this many days after a final decision; empty: keep.",
+    )
 
     OPTION_KEYS: tuple[str, ...] = (
         "id_card_validation",
@@ -217,6 +246,11 @@ class Project(TimeStampedModel):
         "automated_processing_only",
         "four_eyes_review",
         "review_sla_hours",
+        "webhook_url",
+        "notify_applicant_approved",
+        "notify_applicant_rejected",
+        "notify_applicant_pending",
+        "retention_days",
     )
 
     class Meta:
@@ -425,6 +459,18 @@ class Submission(fsm.ConcurrentTransitionMixin, TimeStampedModel):
     def reject(self, *, codes: list[str], comments: list[str]) -> None:
         self.reject_codes = [*self.reject_codes, *codes]
         self.reject_comments = [*self.reject_comments, *comments]
+        self.decided_at = self.last_activity_at = timezone.now()
+
+    # Final statuses change only through an audited edit (PATCH /v3/submission, `review_status_override`).
+
+    @fsm.transition(field=status, source=SubmissionStatus.APPROVED, target=SubmissionStatus.REJECTED)
+    def revoke(self, *, codes: list[str], comments: list[str]) -> None:
+        self.reject_codes, self.reject_comments = list(codes), list(comments)
+        self.decided_at = self.last_activity_at = timezone.now()
+
+    @fsm.transition(field=status, source=SubmissionStatus.REJECTED, target=SubmissionStatus.APPROVED)
+    def reinstate(self) -> None:
+        self.reject_codes, self.reject_comments = [], []
         self.decided_at = self.last_activity_at = timezone.now()
 
 

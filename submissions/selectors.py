@@ -3,14 +3,33 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.db.models import Q
+from django.db.models import Prefetch, Q
+
+from kycreview.keyset import keyset_condition, keyset_encode
 
 from .choices import SubmissionStatus
-from .models import FaceDescriptor, Project, StoredFile, Submission
+from .models import CheckResult, FaceDescriptor, Project, StoredFile, Submission
 
 
 def project_list_active() -> list[Project]:
     return list(Project.objects.filter(status="active").order_by("pk"))
+
+
+def project_list_with_retention() -> list[Project]:
+    return list(Project.objects.filter(retention_days__isnull=False).order_by("pk"))
+
+
+def submission_list_retention_ids(*, project: Project, cutoff: datetime, after_pk: int, limit: int) -> list[int]:
+    """Decided, not yet erased submissions decided before `cutoff`, by pk from `after_pk`.
+
+    Served by the partial index `submission_project_decided` (project, decided_at).
+    """
+    return list(
+        Submission.objects.filter(project=project, decided_at__lt=cutoff, erased_at__isnull=True,
+                                  status__in=(SubmissionStatus.APPROVED, SubmissionStatus.REJECTED),
+                                  pk__gt=after_pk)
+        .order_by("pk").values_list("pk", flat=True)[:limit]
+    )
 
 
 def submission_applicant_statuses(
@@ -158,3 +177,73 @@ def face_duplicates_find(*, project: Project, vector: np.ndarray, exclude_identi
     return [FaceDuplicate(rows[m.id].submission.submission_id, rows[m.id].identity_key, m.distance)
             for m in matches
             if m.id in rows and (not exclude_identity_key or rows[m.id].identity_key != exclude_identity_key)]
+
+
+# -- the data API: GET /v3/submission ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubmissionListFilters:
+    email: str = ""
+    userid: str = ""
+    status: str = ""
+    start: datetime | None = None  # created_at >= start
+    end: datetime | None = None  # created_at < end
+
+
+@dataclass
+class SubmissionListPage:
+    items: list[Submission]
+    next_key: str | None
+
+
+def _submission_api_rows(queryset):
+    # The files and check results of the page in one query each: a page costs the same five
+    # queries whatever its size.
+    return queryset.select_related("project").prefetch_related(
+        Prefetch("files", queryset=StoredFile.objects.filter(superseded_at__isnull=True).order_by("created_at", "pk")),
+        Prefetch("check_results", queryset=CheckResult.objects.order_by("created_at", "pk")),
+    )
+
+
+def submission_get_for_api(*, project: Project, submission_id: str) -> Submission | None:
+    return _submission_api_rows(Submission.objects.filter(project=project, submission_id=submission_id)).first()
+
+
+def submission_list_page(
+    *, project: Project, filters: SubmissionListFilters, count: int, after: tuple[datetime, int] | None = None
+) -> SubmissionListPage:
+    """One page of the project's submissions, newest first, read by keyset on (created_at, id).
+
+    The index `submission_project_newest` (project, -created_at, -id) serves the order and the
+    cursor; email and status use `submission_email_status`. No COUNT and no OFFSET.
+    """
+    queryset = Submission.objects.filter(project=project)
+    if filters.email:
+        queryset = queryset.filter(email=filters.email)
+    if filters.userid:
+        queryset = queryset.filter(userid=filters.userid)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.start is not None:
+        queryset = queryset.filter(created_at__gte=filters.start)
+    if filters.end is not None:
+        queryset = queryset.filter(created_at__lt=filters.end)
+    if after is not None:
+        queryset = queryset.filter(keyset_condition(Submission, "created_at", "<", after))
+    rows = list(_submission_api_rows(queryset.order_by("-created_at", "-id"))[: count + 1])
+    more = len(rows) > count
+    rows = rows[:count]
+    return SubmissionListPage(items=rows, next_key=keyset_encode(rows[-1].created_at, rows[-1].pk) if more else None)
+
+
+def face_indexes_discard(*, project_id: int, ids: list[int]) -> None:
+    """Take erased faces out of this process's index of the project.
+
+    Other processes keep them until they restart, but never match them: `face_duplicates_find`
+    answers only faces whose row still exists.
+    """
+    with _face_indexes_lock:
+        index, _ = _face_indexes.get(project_id, (None, None))
+        if index is not None and ids:
+            index.remove(ids)

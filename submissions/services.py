@@ -19,11 +19,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.mail import send_mail
 from django.db import DatabaseError, connection, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from audit.services import Actor, audit_record
 from reviews.codes import RejectCode
+from reviews.models import ReviewDecision
+from webhooks.choices import WebhookTrigger
+from webhooks.services import webhook_event_record
 
 from .bank import BankUnavailable, bank_adapter, bank_code_generate
 from .checks import CheckContext, Finding, PipelineOutcome, pipeline_run
@@ -47,15 +53,19 @@ from .models import (
 from .names import name_normalise, names_match
 from .rules import RuleRejection, rules_evaluate
 from .selectors import (
+    face_indexes_discard,
     project_list_active,
+    project_list_with_retention,
     submission_applicant_statuses,
     submission_current_file,
     submission_identity_is_approved,
     submission_list_expirable_ids,
+    submission_list_retention_ids,
     submission_list_timeout_ids,
 )
 
 logger = logging.getLogger(__name__)
+FINAL_STATUSES = (SubmissionStatus.APPROVED, SubmissionStatus.REJECTED)
 
 AUTOMATED_ONLY_COMMENT = "Automated processing could not approve this submission."
 
@@ -221,6 +231,7 @@ def _submission_reject(
         before=before,
         after={"status": submission.status, "reject_codes": submission.reject_codes},
     )
+    submission_notify(submission=submission, trigger=WebhookTrigger.REJECTED)
 
 
 def submission_retry_record(
@@ -235,6 +246,7 @@ def submission_retry_record(
         submission=submission,
         after={"retry_count": submission.retry_count, "retry_codes": [f.code.value for f in findings]},
     )
+    submission_notify(submission=submission, trigger=WebhookTrigger.RETRY, retry=findings)
     if not submission.has_retries_left():
         rejection = RuleRejection(RejectCode.TOO_MANY_RETRY, code_message(RejectCode.TOO_MANY_RETRY))
         _submission_reject(
@@ -340,6 +352,7 @@ def submission_step1(*, project: Project, actor: Actor, data: Step1Input, client
         if created:
             audit_record(actor=actor, action="created", submission=submission,
                          after={"status": submission.status, "email": submission.email})
+            submission_notify(submission=submission, trigger=WebhookTrigger.CREATED)
         if outcome.retry:
             submission_retry_record(submission=submission, step=Step.STEP1, findings=outcome.retry, actor=actor)
             return StepAnswer(submission=submission, retry=outcome.retry)
@@ -469,6 +482,7 @@ def submission_decide_automatically(
         face_descriptor_approve(submission=submission)
         audit_record(actor=system, action="auto_approved", submission=submission,
                      before={"status": SubmissionStatus.PENDING}, after={"status": submission.status, "score": score})
+        submission_notify(submission=submission, trigger=WebhookTrigger.APPROVED)
         return
     if project.automated_processing_only:
         rejection = RuleRejection(RejectCode.OTHER, AUTOMATED_ONLY_COMMENT)
@@ -530,6 +544,7 @@ def submission_step2(*, project: Project, actor: Actor, data: Step2Input) -> Ste
                                   identity_key=duplicate["identity_key"])
         audit_record(actor=actor, action="submitted", submission=submission,
                      before={"status": SubmissionStatus.INCOMPLETE}, after={"status": submission.status})
+        submission_notify(submission=submission, trigger=WebhookTrigger.SUBMIT)
         submission_decide_automatically(submission=submission, project=project, score=outcome.score,
                                         face_duplicates=duplicate["matches"] if duplicate else None)
     return StepAnswer(submission=submission)
@@ -587,6 +602,20 @@ def submission_expire(*, submission_pk: int) -> bool:
 class SweepReport:
     timed_out: int = 0
     expired: int = 0
+    erased: int = 0
+
+
+def submission_retention_erase(*, submission_pk: int) -> bool:
+    """Erase one decided submission past its project's retention period; False if it is not (any more)."""
+    submission = Submission.objects.select_related("project").filter(pk=submission_pk).first()
+    if submission is None or submission.erased_at is not None or submission.project.retention_days is None:
+        return False
+    cutoff = timezone.now() - timedelta(days=submission.project.retention_days)
+    if submission.status not in FINAL_STATUSES or submission.decided_at is None or submission.decided_at >= cutoff:
+        return False
+    submission_erase(project=submission.project, submission_id=submission.submission_id,
+                     actor=Actor.system("retention"))
+    return True
 
 
 def _sweep_row(service, pk: int) -> bool:
@@ -610,7 +639,8 @@ def _sweep_kind(*, list_ids, service, project: Project, cutoff) -> int:
 
 
 def submission_sweep() -> SweepReport:
-    """Time out and expire stale Incomplete submissions of every active project.
+    """Time out and expire stale Incomplete submissions of every active project, and erase the
+    decided submissions of every project past its retention period.
 
     Memory stays constant: ids are read in keyset batches and each row is handled in its
     own short transaction. Caller holds no transaction.
@@ -625,6 +655,12 @@ def submission_sweep() -> SweepReport:
         report.expired += _sweep_kind(
             list_ids=submission_list_expirable_ids, service=submission_expire, project=project,
             cutoff=now - timedelta(hours=project.submission_validity_hours),
+        )
+    # Retention binds closed projects too: their data must go all the same.
+    for project in project_list_with_retention():
+        report.erased += _sweep_kind(
+            list_ids=submission_list_retention_ids, service=submission_retention_erase, project=project,
+            cutoff=now - timedelta(days=project.retention_days),
         )
     return report
 
@@ -703,3 +739,131 @@ def project_close(*, project: Project, actor: Actor) -> Project:
     audit_record(actor=actor, action="project_closed", project=project, before={"status": before},
                  after={"status": project.status})
     return project
+
+
+# -- erasure (DELETE /v3/submission, the retention job) ------------------------------
+
+# DELETE /v3/submission/partial `fields` -> what each erases.
+ERASABLE_PARTS: dict[str, tuple[str, ...]] = {
+    "id_image": (FileKind.ID_FRONT, FileKind.ID_BACK),
+    "selfie_image": (FileKind.SELFIE,),
+    "address_image": (FileKind.ADDRESS,),
+    "data": (),
+}
+# Audit values of these keys are personal; an erasure blanks them in the trail too.
+PERSONAL_AUDIT_KEYS = frozenset({"email", "name", "date_of_birth", "date_of_issue", "date_of_expiry",
+                                 "document_number", "identity_number", "nationality", "gender", "address"})
+
+
+def _erase_files(submission: Submission, kinds: tuple[str, ...]) -> int:
+    """Delete the stored objects first, then their rows; a storage failure leaves the rows to retry."""
+    files = list(StoredFile.objects.filter(submission=submission, kind__in=kinds))
+    for stored in files:
+        default_storage.delete(stored.file.name)
+    StoredFile.objects.filter(pk__in=[f.pk for f in files]).delete()
+    return len(files)
+
+
+def _erase_data(submission: Submission) -> None:
+    submission.entered_data, submission.extracted_data = {}, {}
+    submission.email = ""
+    submission.userid = submission.cf1 = submission.cf2 = submission.cf3 = ""
+    submission.client_ip = None
+    submission.identity_key = submission.name_key = submission.document_key = ""
+    # Evidence holds what the checks read (names, numbers, decoded barcodes); scores and codes stay.
+    CheckResult.objects.filter(submission=submission).update(evidence={}, message="")
+    BankVerification.objects.filter(submission=submission).delete()
+    ReviewDecision.objects.filter(submission=submission).update(edits={}, internal_note="")
+    for event in AuditEvent.objects.filter(submission=submission).only("pk", "before", "after"):
+        before, after = (
+            {key: ("[erased]" if key in PERSONAL_AUDIT_KEYS else value) for key, value in values.items()}
+            for values in (event.before, event.after)
+        )
+        if (before, after) != (event.before, event.after):
+            AuditEvent.objects.filter(pk=event.pk).update(before=before, after=after)
+
+
+@transaction.atomic
+def submission_erase(*, project: Project, submission_id: str, actor: Actor, parts: tuple[str, ...] | None = None
+                     ) -> Submission:
+    """Erase personal data and images; keep the id, dates, id type, country and status.
+
+    `parts` (keys of ERASABLE_PARTS) erases only those; None erases everything and marks the
+    submission erased (later Step 1/Step 2 calls answer `no_submission`). Face descriptors go
+    with the selfie: the face can no longer match anyone.
+    """
+    submission = _submission_lock(project=project, submission_id=submission_id)
+    everything = parts is None
+    parts = tuple(ERASABLE_PARTS) if everything else parts
+    kinds = tuple(kind for part in parts for kind in ERASABLE_PARTS[part])
+    erased_files = _erase_files(submission, kinds)
+    if FileKind.SELFIE in kinds:
+        faces = list(FaceDescriptor.objects.filter(submission=submission).values_list("pk", flat=True))
+        FaceDescriptor.objects.filter(pk__in=faces).delete()
+        transaction.on_commit(lambda: face_indexes_discard(project_id=project.pk, ids=faces))
+    if "data" in parts:
+        _erase_data(submission)
+    if everything:
+        submission.erased_at = timezone.now()
+    submission.save()
+    audit_record(actor=actor, action="erased" if everything else "partially_erased", submission=submission,
+                 after={"parts": list(parts), "files": erased_files})
+    submission_notify(submission=submission, trigger=WebhookTrigger.DELETE)
+    return submission
+
+
+# -- notifications: webhooks and applicant emails ---------------------------------------
+
+# Which applicant email each trigger may send, and the project option that turns it on.
+APPLICANT_EMAILS = {
+    WebhookTrigger.APPROVED: "notify_applicant_approved",
+    WebhookTrigger.REJECTED: "notify_applicant_rejected",
+    WebhookTrigger.SUBMIT: "notify_applicant_pending",
+}
+
+
+def submission_notify(*, submission: Submission, trigger: str, retry: list[Finding] | None = None) -> None:
+    """Tell the integration (webhook outbox row) and, per project option, the applicant (email).
+
+    Called by every service that changes a submission, inside its transaction: the outbox row
+    commits with the change or not at all; the email is enqueued only once the change commits.
+    A `submit` sends the "being reviewed" email only if the submission is still Pending when it
+    is sent; one decided at once gets the decision's email (its own trigger follows).
+    """
+    webhook_event_record(submission=submission, trigger=trigger,
+                         retry=[f.code.value for f in retry] if retry else None)
+    option = APPLICANT_EMAILS.get(trigger)
+    if option is None or not getattr(submission.project, option) or not submission.email:
+        return
+    submission_pk = submission.pk
+
+    def enqueue() -> None:
+        from .tasks import submission_email_task  # tasks import services: enqueue lazily
+
+        try:
+            submission_email_task.delay(submission_pk, trigger)
+        except Exception:  # the broker is down: send now rather than lose the email
+            logger.warning("broker unavailable; sending the %s email of %s inline", trigger, submission_pk,
+                           exc_info=True)
+            submission_email_send(submission_pk=submission_pk, trigger=trigger)
+
+    transaction.on_commit(enqueue)
+
+
+def submission_email_send(*, submission_pk: int, trigger: str) -> bool:
+    """Render and send one applicant email; False when there is nobody to send it to any more."""
+    submission = Submission.objects.select_related("project").filter(pk=submission_pk).first()
+    if submission is None or not submission.email or submission.erased_at is not None:
+        return False
+    if trigger == WebhookTrigger.SUBMIT and submission.status != SubmissionStatus.PENDING:
+        return False  # decided at once (auto-approval, a rule): the decision's email says it all
+    context = {"submission": submission, "project": submission.project,
+               "name": (submission.entered_data or {}).get("name", "")}
+    subject = render_to_string(f"emails/submission_{trigger_email_name(trigger)}_subject.txt", context).strip()
+    body = render_to_string(f"emails/submission_{trigger_email_name(trigger)}_body.txt", context)
+    send_mail(subject, body, None, [submission.email])
+    return True
+
+
+def trigger_email_name(trigger: str) -> str:
+    return "pending" if trigger == WebhookTrigger.SUBMIT else trigger

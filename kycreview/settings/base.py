@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "documents",
     "submissions",
     "reviews",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +183,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
+# A request that enqueues (webhook, email) must not hang on a dead broker: give up fast and let the
+# outbox drain (webhooks) or the inline fallback (emails) take over.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -190,6 +195,14 @@ CELERY_BEAT_SCHEDULE = {
     "submission-sweep": {
         "task": "submissions.tasks.submission_sweep_task",
         "schedule": crontab(minute="*/5"),
+    },
+    # Every minute: sends the webhook events that are due (retries, and events whose enqueue
+    # failed while the broker was down), so a failed attempt waits at most a minute past its time.
+    "webhook-outbox-drain": {
+        "task": "webhooks.tasks.webhook_outbox_drain_task",
+        "schedule": 60.0,
+        # A drain still queued when the next is due is dropped: the next one covers the same rows.
+        "options": {"expires": 50},
     },
 }
 
@@ -285,3 +298,11 @@ KYC_FACE_LANDMARK_MODEL = env("KYC_FACE_LANDMARK_MODEL", default="5")
 # A reviewer's claim on a case lapses after this much inactivity (no page view, no decision).
 KYC_REVIEW_CLAIM_MINUTES = env.int("KYC_REVIEW_CLAIM_MINUTES", default=15)
 KYC_REVIEW_QUEUE_PAGE_SIZE = env.int("KYC_REVIEW_QUEUE_PAGE_SIZE", default=50)
+
+# The data API: how long a signed image URL of GET /v3/submission stays valid.
+KYC_IMAGE_URL_TTL_SECONDS = env.int("KYC_IMAGE_URL_TTL_SECONDS", default=600)
+
+# Webhooks (webhooks/, docs/webhooks.md): seconds one POST to a receiver may take, and the
+# attempts after which an event is given up (15: the last one about 2.7 days after the first).
+KYC_WEBHOOK_TIMEOUT_SECONDS = env.int("KYC_WEBHOOK_TIMEOUT_SECONDS", default=10)
+KYC_WEBHOOK_MAX_ATTEMPTS = env.int("KYC_WEBHOOK_MAX_ATTEMPTS", default=15)

@@ -20,12 +20,13 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from kycreview.keyset import keyset_encode
 from reviews.models import ProjectMembership
 from reviews.selectors import queue_cursor_encode
 from reviews.views.queue import review_queue_view
 from submissions.models import Project, Submission
 
-from ._measure import rolled_back
+from ._measure import api_client, rolled_back
 
 QUEUE_RATIO_TARGET = 1.5
 QUEUE_QUERY_TARGET = 10
@@ -126,10 +127,25 @@ def _timed(render, path: str, user, repeat: int, query: dict | None = None) -> t
     return statistics.median(times), statements
 
 
-def bench_review_queue(*, sizes: tuple[int, ...] = (1_000, 1_000_000), repeat: int = 5) -> list[dict]:
+def _timed_api(client, query: dict, repeat: int) -> tuple[float, int]:
+    """Median milliseconds of one GET /v3/submission through the whole stack, and its query count."""
+    client.get("/v3/submission", query)  # warm
+    times, statements = [], 0
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get("/v3/submission", query)
+            times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.content
+        statements = sum(1 for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE")))
+    return statistics.median(times), statements
+
+
+def bench_at_scale(*, sizes: tuple[int, ...] = (1_000, 1_000_000), repeat: int = 5) -> dict[str, list[dict]]:
+    """Seed once per size; measure the review queue (issue 5) and the data API's list (issue 6)."""
     if connection.vendor != "postgresql":
-        return []
-    rows = []
+        return {"queue": [], "list": []}
+    rows, api_rows = [], []
     with rolled_back():
         project = Project.objects.create(name="Queue benchmark")
         reviewer = get_user_model().objects.create_user("queue-bench-reviewer", is_staff=True)
@@ -137,6 +153,7 @@ def bench_review_queue(*, sizes: tuple[int, ...] = (1_000, 1_000_000), repeat: i
         # The stock changelist checks Django's model permissions: a superuser passes them all.
         operator = get_user_model().objects.create_user("queue-bench-operator", is_staff=True, is_superuser=True)
         stock = StockSubmissionAdmin(Submission, admin.AdminSite(name="stock"))
+        client = api_client(project)
 
         def render_queue(request):
             return review_queue_view(request).render()
@@ -178,7 +195,17 @@ def bench_review_queue(*, sizes: tuple[int, ...] = (1_000, 1_000_000), repeat: i
                     "stock_deep_ms": stock_deep_ms,
                 }
             )
-    return rows
+            newest = Submission.objects.filter(project=project).order_by("-created_at", "-id")
+            halfway = newest[newest.count() // 2]
+            first_ms, first_queries = _timed_api(client, {"count": 20}, repeat)
+            deep_list_ms, _ = _timed_api(
+                client, {"count": 20, "nextpage_key": keyset_encode(halfway.created_at, halfway.pk)}, repeat
+            )
+            status_ms, _ = _timed_api(client, {"count": 20, "status": "rejected"}, repeat)
+            email_ms, _ = _timed_api(client, {"email": f"applicant{size // 3}@example.com"}, repeat)
+            api_rows.append({"size": size, "first_ms": first_ms, "queries": first_queries, "deep_ms": deep_list_ms,
+                             "status_ms": status_ms, "email_ms": email_ms})
+    return {"queue": rows, "list": api_rows}
 
 
 def review_queue_markdown(rows: list[dict], repeat: int) -> str:
@@ -217,4 +244,31 @@ def review_queue_markdown(rows: list[dict], repeat: int) -> str:
         f"Queue at {large['size']:,} ÷ at {small['size']:,}: {ratio:.2f}×; {large['queue_queries']} queries; "
         f"{speedup:.0f}× faster than the stock changelist. Targets met: {'yes' if met else 'NO'}.",
     ]
+    return "\n".join(lines)
+
+
+LIST_RATIO_TARGET = 1.5
+
+
+def data_list_markdown(rows: list[dict], repeat: int) -> str:
+    lines = [
+        "## Data API: GET /v3/submission at 10^3 and 10^6 submissions",
+        "",
+        "`GET /v3/submission` through the whole stack (API key, view, keyset page, body with signed image URLs and",
+        "check results), 20 items a page, on the same seeded rows as the queue: the first page, a page half-way",
+        f"down (`nextpage_key`), a status filter and an email lookup. Median of {repeat}. Target: ≤ "
+        f"{LIST_RATIO_TARGET}× between sizes.",
+        "",
+    ]
+    if not rows:
+        return "\n".join([*lines, "Not measured: the seeding needs PostgreSQL (set DATABASE_URL)."])
+    lines += ["| submissions | first page ms | queries | half-way page ms | status=rejected ms | email ms |",
+              "|---|---|---|---|---|---|"]
+    for row in rows:
+        lines.append(f"| {row['size']:,} | {row['first_ms']:.1f} | {row['queries']} | {row['deep_ms']:.1f} | "
+                     f"{row['status_ms']:.1f} | {row['email_ms']:.1f} |")
+    small, large = rows[0], rows[-1]
+    worst = max(large[key] / small[key] for key in ("first_ms", "deep_ms", "status_ms", "email_ms"))
+    lines += ["", f"Worst ratio {large['size']:,} ÷ {small['size']:,} over the four requests: {worst:.2f}×. "
+              f"Target met: {'yes' if worst <= LIST_RATIO_TARGET else 'NO'}."]
     return "\n".join(lines)

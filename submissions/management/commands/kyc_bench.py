@@ -11,9 +11,10 @@ Face duplicates (issue 4): `verification.face_index` at 10^4, 10^5 and 10^6 synt
 shaped like dlib's: build time, p95 search latency and recall against brute force. Target at 10^6:
 p95 ≤ 50 ms, recall ≥ 0.99.
 
-Review queue (issue 5): `_bench_queue`: the workspace's queue page at 10^3 and 10^6 submissions against
-the stock admin changelist on the same rows (PostgreSQL). Targets: ≤ 1.5× between sizes, ≤ 10
-queries, ≥ 10× faster than the stock changelist at 10^6.
+Review queue (issue 5) and data API list (issue 6): `_bench_queue` seeds 10^3 then 10^6 submissions
+(PostgreSQL) and times the workspace's queue page against the stock admin changelist on the same rows
+(targets: ≤ 1.5× between sizes, ≤ 10 queries, ≥ 10× faster than the stock changelist at 10^6), and
+`GET /v3/submission` pages (target: ≤ 1.5× between sizes).
 
 Step 1 (issue 3): a two-image US driving licence (OCR on the front, PDF417 on the back) posted
 through the real HTTP view, against its irreducible parts measured on the same images: decoding
@@ -37,7 +38,7 @@ from verification.barcode import barcode_read
 from verification.imaging import analysis_image
 from verification.ocr import ocr_read
 
-from ._bench_queue import bench_review_queue, review_queue_markdown
+from ._bench_queue import bench_at_scale, data_list_markdown, review_queue_markdown
 from ._measure import api_client, jpeg_upload, rolled_back, temporary_media
 
 STEP1_TARGET = 1.5
@@ -257,6 +258,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         repeat = opts["repeat"]
+        scale = bench_at_scale(sizes=tuple(int(n) for n in opts["queue_sizes"].split(",") if n), repeat=repeat)
         step1 = bench_step1(repeat=repeat, options={
             "default options": {},
             "ID card validation on": {"id_card_validation": True},
@@ -275,8 +277,9 @@ class Command(BaseCommand):
             "",
             face_index_markdown(bench_face_index([int(n) for n in opts["face_sizes"].split(",") if n])),
             "",
-            review_queue_markdown(bench_review_queue(
-                sizes=tuple(int(n) for n in opts["queue_sizes"].split(",") if n), repeat=repeat), repeat),
+            review_queue_markdown(scale["queue"], repeat),
+            "",
+            data_list_markdown(scale["list"], repeat),
             "",
         ])
         self.stdout.write(body)

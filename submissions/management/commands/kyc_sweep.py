@@ -12,4 +12,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         report = submission_sweep()
-        self.stdout.write(json.dumps({"timed_out": report.timed_out, "expired": report.expired}))
+        self.stdout.write(json.dumps({"timed_out": report.timed_out, "expired": report.expired, "erased": report.erased}))

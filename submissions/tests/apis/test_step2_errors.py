@@ -382,3 +382,20 @@ def test_storage_failure_at_step2_is_unexpected_error(client, submission_id, mon
     with changes_nothing():
         response = client.step2(submission_id, files={"addressImage": image_bytes()})
     assert_error(response, "unexpected_error", "Failed to submit KYC.")
+
+
+def test_a_step2_whose_webhook_event_cannot_be_saved_is_unexpected_error_and_keeps_nothing(api, monkeypatch):
+    from django.db import DatabaseError
+
+    from webhooks.models import WebhookEvent
+
+    client = api(webhook_url="https://hooks.example.com/kyc")
+    submission_id = step1_ok(client)
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("the outbox table is unavailable")
+
+    monkeypatch.setattr(WebhookEvent.objects, "create", refuse)
+    with changes_nothing():
+        response = client.step2(submission_id)
+    assert_error(response, "unexpected_error", "Failed to submit KYC.")

@@ -67,17 +67,24 @@ def test_eval_measures_the_step2_selfie_cases_through_http():
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_the_review_queue_benchmark_renders_both_pages_and_leaves_nothing_behind():
+def test_the_scale_benchmark_renders_queue_and_list_pages_and_leaves_nothing_behind():
     from django.db import connection
 
-    from submissions.management.commands._bench_queue import bench_review_queue, review_queue_markdown
+    from submissions.management.commands._bench_queue import (
+        bench_at_scale,
+        data_list_markdown,
+        review_queue_markdown,
+    )
     from submissions.models import Submission
 
     if connection.vendor != "postgresql":
         pytest.skip("the queue benchmark seeds with PostgreSQL's generate_series")
-    rows = bench_review_queue(sizes=(60, 300), repeat=1)
+    result = bench_at_scale(sizes=(60, 300), repeat=1)
+    rows = result["queue"]
     assert [row["size"] for row in rows] == [60, 300]
     assert all(row["queue_queries"] <= 10 and row["stock_queries"] >= 3 for row in rows)
     text = review_queue_markdown(rows, 1)
     assert "| 300 |" in text and "Targets met:" in text
+    assert [row["size"] for row in result["list"]] == [60, 300] and all(r["queries"] <= 8 for r in result["list"])
+    assert "| 300 |" in data_list_markdown(result["list"], 1)
     assert not Submission.objects.exists()  # rolled back

@@ -78,7 +78,7 @@ def test_kyc_sweep_runs_the_sweep_now(make_project):
     project, _ = make_project(incomplete_timeout_hours=1)
     stale = SubmissionFactory(project=project, retry_count=1)
     Submission.objects.filter(pk=stale.pk).update(last_activity_at=timezone.now() - timedelta(hours=2))
-    assert run("kyc_sweep") == [{"timed_out": 1, "expired": 0}]
+    assert run("kyc_sweep") == [{"timed_out": 1, "expired": 0, "erased": 0}]
     stale.refresh_from_db()
     assert stale.status == SubmissionStatus.REJECTED and stale.reject_codes == ["timeout"]
 

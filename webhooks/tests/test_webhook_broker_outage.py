@@ -1,0 +1,177 @@
+"""End to end through a real broker: Redis stops, an event is recorded, Redis returns, the drain sends it.
+
+A private `redis-server` on a free port and a real Celery worker subprocess (`celery -A kycreview
+worker`) on the test database: nothing here is eager or mocked. PostgreSQL only, since the worker
+process must see what this process commits.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.db import connection, transaction
+
+from conftest import require_system
+from kycreview.celery import app
+from submissions.models import Submission
+from submissions.tests.factories import SubmissionFactory
+from webhooks.choices import WebhookEventState, WebhookTrigger
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_event_record
+from webhooks.tasks import webhook_outbox_drain_task
+
+pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+WAIT_SECONDS = 60
+CONF_KEYS = ("task_always_eager", "broker_url", "broker_transport_options")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(predicate, what: str, seconds: float = WAIT_SECONDS):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"{what}: not within {seconds}s")
+
+
+class RedisServer:
+    """A throw-away redis-server: no persistence, stopped and started again on the same port."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(self.ping, "redis-server answering")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+    def ping(self) -> bool:
+        try:
+            return bool(redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5).ping())
+        except (redis.RedisError, OSError):
+            return False
+
+
+def app_caches_reset() -> None:
+    """Drop this process's broker connections and routing built from the previous configuration."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.__dict__.pop("amqp", None)
+
+
+def worker_database_url() -> str:
+    db = connection.settings_dict
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def broker_and_worker(transactional_db, tmp_path):
+    """(RedisServer, worker log path): a private Redis, and a worker subprocess on it and the test database."""
+    require_system(shutil.which("redis-server") is not None, "redis-server (the Redis binary)")
+    require_system(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL) shared with a worker process")
+    server = RedisServer(free_port())
+    server.start()
+    saved = {key: app.conf[key] for key in CONF_KEYS}
+    app.conf.update(task_always_eager=False, broker_url=server.url, broker_transport_options={})
+    app_caches_reset()
+    log = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kycreview.settings.local",
+        "DATABASE_URL": worker_database_url(),
+        "REDIS_URL": server.url,
+        "DJANGO_DEBUG": "0",
+    }
+    celery = str(Path(sys.executable).with_name("celery"))
+    with log.open("wb") as output:
+        worker = subprocess.Popen(
+            [celery, "-A", "kycreview", "worker", "-l", "INFO", "--pool", "solo", "--without-gossip",
+             "--without-mingle", "--without-heartbeat", "-n", f"webhooks-test-{server.port}@%h"],
+            cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_for(lambda: b" ready." in log.read_bytes() or worker.poll() is not None, "the worker starting")
+        assert worker.poll() is None, log.read_text()
+        yield server, log
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(5)
+        server.stop()
+        app.conf.update(saved)
+        app_caches_reset()
+
+
+def recorded_in_a_committed_change(submission: Submission, trigger: str) -> WebhookEvent:
+    with transaction.atomic():
+        Submission.objects.filter(pk=submission.pk).update(cf2=trigger)
+        submission.refresh_from_db()
+        event = webhook_event_record(submission=submission, trigger=trigger)
+    return event
+
+
+def delivered(event: WebhookEvent) -> bool:
+    return WebhookEvent.objects.get(pk=event.pk).state == WebhookEventState.DELIVERED
+
+
+def test_an_event_recorded_while_redis_is_down_is_delivered_once_it_is_back(
+    broker_and_worker, hooked_project, receiver
+):
+    server, log = broker_and_worker
+    submission = SubmissionFactory(project=hooked_project)
+
+    # given: the worker delivers through the broker (the on-commit fast path)
+    first = recorded_in_a_committed_change(submission, WebhookTrigger.CREATED)
+    wait_for(lambda: delivered(first), f"the worker delivering the first event\n{log.read_text()}")
+
+    # when: Redis stops, and a change commits with its event
+    server.stop()
+    started = time.monotonic()
+    second = recorded_in_a_committed_change(submission, WebhookTrigger.UPDATED)
+    enqueue_seconds = time.monotonic() - started
+
+    # then: the change committed, its event waits in the outbox
+    assert Submission.objects.get(pk=submission.pk).cf2 == WebhookTrigger.UPDATED
+    waiting = WebhookEvent.objects.get(pk=second.pk)
+    assert waiting.state == WebhookEventState.PENDING and waiting.attempts == 0
+    assert enqueue_seconds < 10, f"a refused enqueue held the request {enqueue_seconds:.1f}s"
+
+    # when: Redis is back, and the beat's drain runs (through the broker, on the worker)
+    server.start()
+    webhook_outbox_drain_task.delay()
+
+    # then
+    wait_for(lambda: delivered(second), f"the drain delivering the second event\n{log.read_text()}")
+    assert receiver.accepted == [str(first.event_id), str(second.event_id)]
+    assert receiver.refused == [] and receiver.duplicates == []
