@@ -5,6 +5,7 @@ worker`) on the test database: nothing here is eager or mocked. PostgreSQL only,
 process must see what this process commits.
 """
 
+import datetime
 import os
 import shutil
 import socket
@@ -17,9 +18,12 @@ import pytest
 import redis
 from django.db import connection, transaction
 
-from conftest import require_system
+from conftest import image_bytes, require_system
 from kycreview.celery import app
+from submissions.images import image_read_bytes
+from submissions.inputs import Step2Input
 from submissions.models import Submission
+from submissions.services import submission_step2
 from submissions.tests.factories import SubmissionFactory
 from webhooks.choices import WebhookEventState, WebhookTrigger
 from webhooks.models import WebhookEvent
@@ -175,3 +179,33 @@ def test_an_event_recorded_while_redis_is_down_is_delivered_once_it_is_back(
     wait_for(lambda: delivered(second), f"the drain delivering the second event\n{log.read_text()}")
     assert receiver.accepted == [str(first.event_id), str(second.event_id)]
     assert receiver.refused == [] and receiver.duplicates == []
+
+
+def test_a_step2_made_while_redis_is_down_is_submitted_and_its_event_delivered_once_redis_is_back(
+    broker_and_worker, hooked_project, receiver
+):
+    from submissions.tests.admin.helpers import SYSTEM, submission_through_step1
+
+    server, log = broker_and_worker
+    with transaction.atomic():
+        submission = submission_through_step1(hooked_project)
+    created = WebhookEvent.objects.get(submission=submission, trigger=WebhookTrigger.CREATED)
+    wait_for(lambda: delivered(created), f"the worker delivering `created`\n{log.read_text()}")
+
+    # when: Redis stops during the applicant's Step 2
+    server.stop()
+    with transaction.atomic():
+        answer = submission_step2(project=hooked_project, actor=SYSTEM, data=Step2Input(
+            submission_id=submission.submission_id, face_image=image_read_bytes(image_bytes(size=(480, 640))),
+            name="Anna Nowak", date_of_birth=datetime.date(1990, 4, 12), fields={}))
+
+    # then: the applicant's Step 2 succeeded, its event waits in the outbox
+    assert not answer.retry and Submission.objects.get(pk=submission.pk).status == "pending"
+    submit = WebhookEvent.objects.get(submission=submission, trigger=WebhookTrigger.SUBMIT)
+    assert submit.state == WebhookEventState.PENDING
+
+    # when: Redis is back and the beat's drain runs on the worker
+    server.start()
+    webhook_outbox_drain_task.delay()
+    wait_for(lambda: delivered(submit), f"the drain delivering `submit`\n{log.read_text()}")
+    assert receiver.accepted == [str(created.event_id), str(submit.event_id)]
