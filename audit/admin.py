@@ -5,7 +5,7 @@ from django.utils.html import format_html
 
 from kycreview.admin_mixins import ProjectScopedAdminMixin, ReadOnlyAdminMixin
 
-from .models import AuditEvent
+from .models import AuditChainHead, AuditEvent
 
 
 def _json_pretty(value) -> str:
@@ -16,6 +16,19 @@ def _json_pretty(value) -> str:
     )
 
 
+class AuditSealedFilter(admin.SimpleListFilter):
+    title = "sealed"
+    parameter_name = "sealed"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Sealed"), ("no", "Not sealed yet"))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(hash__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail, read-only: rows are written only by `audit_record`."""
@@ -23,8 +36,18 @@ class AuditEventAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
     class Media:
         css = {"all": ("kycreview/admin.css",)}
 
-    list_display = ("created_at", "actor_type", "actor_label", "action", "project", "submission")
-    list_filter = ("action", "actor_type")
+    list_display = (
+        "created_at",
+        "actor_type",
+        "actor_label",
+        "action",
+        "project",
+        "submission",
+        "sealed",
+        "chain_seq",
+        "hash_prefix",
+    )
+    list_filter = (AuditSealedFilter, "action", "actor_type")
     list_select_related = ("project", "submission")
     search_fields = ("=submission__submission_id", "=project__project_id", "actor_label")
     ordering = ("-created_at", "-pk")
@@ -40,8 +63,22 @@ class AuditEventAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
         "submission",
         "before_pretty",
         "after_pretty",
+        "chain_seq",
+        "content_digest",
+        "prev_hash",
+        "hash",
+        "actor_user_ref",
+        "actor_api_key_ref",
     )
     readonly_fields = fields
+
+    @admin.display(description="Sealed", boolean=True)
+    def sealed(self, obj: AuditEvent) -> bool:
+        return obj.is_sealed
+
+    @admin.display(description="Hash")
+    def hash_prefix(self, obj: AuditEvent) -> str:
+        return f"{obj.hash[:12]}…" if obj.hash else "—"
 
     @admin.display(description="Before")
     def before_pretty(self, obj: AuditEvent) -> str:
@@ -51,3 +88,21 @@ class AuditEventAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
     def after_pretty(self, obj: AuditEvent) -> str:
         return _json_pretty(obj.after)
 
+
+@admin.register(AuditChainHead)
+class AuditChainHeadAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The end of each chain: `anchor` is what to publish elsewhere (docs/audit.md)."""
+
+    list_display = ("chain", "sealed_count", "last_event_id", "updated_at", "anchor")
+    list_select_related = ("project",)
+    ordering = ("project__pk",)
+    fields = ("chain", "sealed_count", "last_event_id", "last_hash", "updated_at", "anchor")
+    readonly_fields = fields
+
+    @admin.display(description="Chain")
+    def chain(self, obj: AuditChainHead) -> str:
+        return obj.chain_label
+
+    @admin.display(description="Anchor (CHAIN:SEQ:HASH)")
+    def anchor(self, obj: AuditChainHead) -> str:
+        return str(obj)

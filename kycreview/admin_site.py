@@ -6,7 +6,8 @@ inside is scoped by `reviews.selectors.review_access_for_user`.
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.urls import path
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
 
 
 class KycAdminSite(admin.AdminSite):
@@ -14,12 +15,33 @@ class KycAdminSite(admin.AdminSite):
     site_title = "kycreview"
     index_title = "Workspace"
 
+    def has_permission(self, request) -> bool:
+        from .two_factor import two_factor_required
+
+        # With two-factor on, a password alone is not a workspace session.
+        verified = not two_factor_required() or request.user.is_verified()
+        return super().has_permission(request) and verified
+
+    def login(self, request, extra_context=None):
+        from .two_factor import two_factor_login_form, two_factor_needs_enrolment, two_factor_required
+
+        if request.method == "GET" and two_factor_needs_enrolment(request):
+            query = f"?next={request.GET['next']}" if request.GET.get("next", "").startswith("/") else ""
+            return HttpResponseRedirect(reverse("admin:two_factor_setup") + query)
+        self.login_form = two_factor_login_form()
+        self.login_template = "otp/admin111/login.html" if two_factor_required() else None
+        return super().login(request, extra_context)
+
     def get_urls(self):
         # Imported here: the views import models, which are not ready when the site is built.
         from reviews.views.dashboard import review_dashboard_view
         from reviews.views.queue import review_queue_view
 
+        from .two_factor import two_factor_setup_view
+
         return [
+            path("two-factor/setup/", lambda request: two_factor_setup_view(request, admin_site=self),
+                 name="two_factor_setup"),
             path("review/queue/", self.admin_view(review_queue_view), name="review_queue"),
             path("review/dashboard/", self.admin_view(review_dashboard_view), name="review_dashboard"),
             *super().get_urls(),
@@ -28,3 +50,11 @@ class KycAdminSite(admin.AdminSite):
 
 class KycAdminConfig(AdminConfig):
     default_site = "kycreview.admin_site.KycAdminSite"
+
+    def ready(self):
+        super().ready()
+        from django.contrib.auth.signals import user_logged_in
+
+        from .sessions import session_touch_on_login
+
+        user_logged_in.connect(session_touch_on_login, dispatch_uid="kycreview.session_touch_on_login")

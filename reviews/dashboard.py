@@ -101,30 +101,11 @@ def _percent(rate: float | None) -> float | None:
     return None if rate is None else rate * 100
 
 
-@dataclass(frozen=True)
-class DecisionDay:
-    day: date
+class _Approvals:
+    """The approval rate of anything with `approved` and `rejected` counts."""
+
     approved: int
     rejected: int
-
-    @property
-    def approval_rate(self) -> float | None:
-        return _rate(self.approved, self.rejected)
-
-    @property
-    def approval_percent(self) -> float | None:
-        return _percent(self.approval_rate)
-
-
-@dataclass(frozen=True)
-class DecisionSummary:
-    days: list[DecisionDay]
-    approved: int
-    rejected: int
-
-    @property
-    def decided(self) -> int:
-        return self.approved + self.rejected
 
     @property
     def approval_rate(self) -> float | None:
@@ -134,6 +115,24 @@ class DecisionSummary:
     @property
     def approval_percent(self) -> float | None:
         return _percent(self.approval_rate)
+
+
+@dataclass(frozen=True)
+class DecisionDay(_Approvals):
+    day: date
+    approved: int
+    rejected: int
+
+
+@dataclass(frozen=True)
+class DecisionSummary(_Approvals):
+    days: list[DecisionDay]
+    approved: int
+    rejected: int
+
+    @property
+    def decided(self) -> int:
+        return self.approved + self.rejected
 
 
 def dashboard_decisions(*, project_ids: Collection[int], period: DashboardPeriod) -> DecisionSummary:

@@ -227,10 +227,14 @@ def _json_body(request) -> dict:
 # -- views ----------------------------------------------------------------------------------
 
 
-class SubmissionDataApi(SubmissionApi):
+class DataApi(SubmissionApi):
+    """The JSON endpoints of the data API: a fault answers unexpected_error, as Step 2's do."""
+
     parser_classes = [JSONParser]
     fault_code = Step2ErrorCode.UNEXPECTED_ERROR
 
+
+class SubmissionDataApi(DataApi):
     @extend_schema(
         operation_id="submission_get",
         summary="Read one submission (submission_id) or a page of them, newest first",
@@ -316,9 +320,7 @@ def _erase(request, project, *, parts):
     return Response(submission_answer_body(StepAnswer(submission=submission)))
 
 
-class SubmissionPartialDeleteApi(SubmissionApi):
-    fault_code = Step2ErrorCode.UNEXPECTED_ERROR
-
+class SubmissionPartialDeleteApi(DataApi):
     @extend_schema(
         operation_id="submission_delete_partial",
         summary="Erase selected parts of a submission",
@@ -338,10 +340,7 @@ class SubmissionPartialDeleteApi(SubmissionApi):
         return _erase(request, self.project, parts=tuple(dict.fromkeys(raw)))
 
 
-class SubmissionReviewApi(SubmissionApi):
-    parser_classes = [JSONParser]
-    fault_code = Step2ErrorCode.UNEXPECTED_ERROR
-
+class SubmissionReviewApi(DataApi):
     @extend_schema(
         operation_id="submission_review",
         summary="Decide a Pending submission: the same decision a reviewer makes in the browser",

@@ -331,3 +331,18 @@ def code_message(code: models.TextChoices, variant: str | None = None, **params:
     for name, value in params.items():
         template = template.replace("{" + name + "}", str(value))
     return template
+
+
+class ApiLimitCode(models.TextChoices):
+    """Abuse limits of every /v3/ endpoint (not in the vendor tables; same envelope)."""
+
+    TOO_MANY_REQUESTS = "too_many_requests", "Too many requests. Please retry after {seconds} seconds."
+    REQUEST_TOO_LARGE = "request_too_large", "The request is larger than {megabytes} MB."
+
+
+API_LIMIT_DESCRIPTIONS: dict[str, str] = {
+    ApiLimitCode.TOO_MANY_REQUESTS: "HTTP 429 with Retry-After: the key's, the address's or the address's wrong-key "
+    "limit is used up for this minute (docs/security.md).",
+    ApiLimitCode.REQUEST_TOO_LARGE: "HTTP 413: Content-Length above KYC_MAX_REQUEST_BYTES, refused before the body "
+    "is read.",
+}

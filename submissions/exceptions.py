@@ -15,11 +15,13 @@ class SubmissionError(Exception):
     """A documented error answer: one code, its message (variant and placeholders filled)."""
 
     def __init__(
-        self, code: models.TextChoices, *, variant: str | None = None, http_status: int = 400, **params: Any
+        self, code: models.TextChoices, *, variant: str | None = None, http_status: int = 400,
+        retry_after: int | None = None, **params: Any
     ) -> None:
         self.code = code
         self.message = code_message(code, variant, **params)
         self.http_status = http_status
+        self.retry_after = retry_after
         self.params = params
         super().__init__(self.message)
 
@@ -28,7 +30,8 @@ class SubmissionError(Exception):
 
 
 def api_error_response(error: SubmissionError) -> Response:
-    return Response(error.as_body(), status=error.http_status)
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
+    return Response(error.as_body(), status=error.http_status, headers=headers)
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response:

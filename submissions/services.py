@@ -24,8 +24,7 @@ from django.db import DatabaseError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from audit.models import AuditEvent
-from audit.services import Actor, audit_record
+from audit.services import Actor, audit_record, audit_redact
 from reviews.codes import RejectCode
 from reviews.models import ReviewDecision
 from webhooks.choices import WebhookTrigger
@@ -764,7 +763,7 @@ def _erase_files(submission: Submission, kinds: tuple[str, ...]) -> int:
     return len(files)
 
 
-def _erase_data(submission: Submission) -> None:
+def _erase_data(submission: Submission, actor: Actor) -> None:
     submission.entered_data, submission.extracted_data = {}, {}
     submission.email = ""
     submission.userid = submission.cf1 = submission.cf2 = submission.cf3 = ""
@@ -774,13 +773,9 @@ def _erase_data(submission: Submission) -> None:
     CheckResult.objects.filter(submission=submission).update(evidence={}, message="")
     BankVerification.objects.filter(submission=submission).delete()
     ReviewDecision.objects.filter(submission=submission).update(edits={}, internal_note="")
-    for event in AuditEvent.objects.filter(submission=submission).only("pk", "before", "after"):
-        before, after = (
-            {key: ("[erased]" if key in PERSONAL_AUDIT_KEYS else value) for key, value in values.items()}
-            for values in (event.before, event.after)
-        )
-        if (before, after) != (event.before, event.after):
-            AuditEvent.objects.filter(pk=event.pk).update(before=before, after=after)
+    # The audit rows keep their place in the tamper-evident chain: the values are blanked and a
+    # chained `audit_redacted` event proves which rows were, and that nothing else changed.
+    audit_redact(submission=submission, keys=PERSONAL_AUDIT_KEYS, actor=actor)
 
 
 @transaction.atomic
@@ -802,7 +797,7 @@ def submission_erase(*, project: Project, submission_id: str, actor: Actor, part
         FaceDescriptor.objects.filter(pk__in=faces).delete()
         transaction.on_commit(lambda: face_indexes_discard(project_id=project.pk, ids=faces))
     if "data" in parts:
-        _erase_data(submission)
+        _erase_data(submission, actor)
     if everything:
         submission.erased_at = timezone.now()
     submission.save()

@@ -6,7 +6,10 @@ The only write is the operators' resend, through `webhook_resend`, which audits 
 import uuid
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
 
 from audit.services import Actor
 from kycreview.admin_mixins import ProjectScopedAdminMixin, ReadOnlyAdminMixin
@@ -63,6 +66,32 @@ class WebhookEventAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.Model
 
     class Media:
         css = ADMIN_CSS
+
+    change_form_template = "admin/webhooks/webhookevent/change_form.html"
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/resend/", self.admin_site.admin_view(self.resend_view),
+                 name="webhooks_webhookevent_resend"),
+            *super().get_urls(),
+        ]
+
+    def resend_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The change page's Resend button (POST only): the same service as the list action."""
+        event = self.get_object(request, object_id)
+        if event is None:
+            raise Http404("No such webhook event.")
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.review_access(request).may_configure(event.project_id):
+            raise PermissionDenied
+        webhook_resend(event=event, actor=Actor.for_user(request.user))
+        messages.success(request, f"Event {event.event_id} will be sent again now, with the same event id.")
+        return HttpResponseRedirect(reverse("admin:webhooks_webhookevent_change", args=[event.pk]))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_resend"] = obj is not None and self.review_access(request).may_configure(obj.project_id)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def get_queryset(self, request):
         return webhook_event_with_last_status(super().get_queryset(request))

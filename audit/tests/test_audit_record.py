@@ -50,8 +50,13 @@ def test_audit_record_for_a_submission_takes_its_project():
     user = get_user_model().objects.create_user(username="rita", password="a-long-test-password")
 
     # when
-    event = audit_record(actor=Actor.for_user(user), action="edited", submission=submission,
-                         before={"name": "Ana"}, after={"name": "Anna"})
+    event = audit_record(
+        actor=Actor.for_user(user),
+        action="edited",
+        submission=submission,
+        before={"name": "Ana"},
+        after={"name": "Anna"},
+    )
 
     # then
     event = AuditEvent.objects.get(pk=event.pk)
@@ -80,8 +85,13 @@ def test_audit_record_for_a_project_alone():
     project = ProjectFactory()
 
     # when
-    event = audit_record(actor=Actor.system("kyc_project"), action="project_closed", project=project,
-                         before={"status": "active"}, after={"status": "closed"})
+    event = audit_record(
+        actor=Actor.system("kyc_project"),
+        action="project_closed",
+        project=project,
+        before={"status": "active"},
+        after={"status": "closed"},
+    )
 
     # then
     event = AuditEvent.objects.get(pk=event.pk)

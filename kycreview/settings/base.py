@@ -68,17 +68,33 @@ INSTALLED_APPS = [
     "submissions",
     "reviews",
     "webhooks",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kycreview.ratelimit.ApiLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "kycreview.sessions.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username/address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 TEMPLATES = [
@@ -204,6 +220,13 @@ CELERY_BEAT_SCHEDULE = {
         # A drain still queued when the next is due is dropped: the next one covers the same rows.
         "options": {"expires": 50},
     },
+    # Every minute: appends new audit events to their project's hash chain, so an event is
+    # tamper-evident about a minute after it is written (docs/audit.md).
+    "audit-seal": {
+        "task": "audit.tasks.audit_seal_task",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
 }
 
 # ------------------------------------------------------------------------------
@@ -306,3 +329,47 @@ KYC_IMAGE_URL_TTL_SECONDS = env.int("KYC_IMAGE_URL_TTL_SECONDS", default=600)
 # attempts after which an event is given up (15: the last one about 2.7 days after the first).
 KYC_WEBHOOK_TIMEOUT_SECONDS = env.int("KYC_WEBHOOK_TIMEOUT_SECONDS", default=10)
 KYC_WEBHOOK_MAX_ATTEMPTS = env.int("KYC_WEBHOOK_MAX_ATTEMPTS", default=15)
+
+# API abuse limits (kycreview/ratelimit.py): "count/seconds" fixed windows in the shared cache.
+KYC_RATE_LIMIT_PER_KEY = env("KYC_RATE_LIMIT_PER_KEY", default="600/60")
+KYC_RATE_LIMIT_PER_IP = env("KYC_RATE_LIMIT_PER_IP", default="1200/60")
+KYC_RATE_LIMIT_WRONG_KEYS_PER_IP = env("KYC_RATE_LIMIT_WRONG_KEYS_PER_IP", default="20/60")
+# Behind a proxy, the header holding the client address (e.g. HTTP_X_FORWARDED_FOR); empty: REMOTE_ADDR.
+KYC_CLIENT_IP_HEADER = env("KYC_CLIENT_IP_HEADER", default="")
+# A whole request: both ID images, the selfie, the proof of address and the fields.
+KYC_MAX_REQUEST_BYTES = env.int("KYC_MAX_REQUEST_BYTES", default=4 * KYC_MAX_IMAGE_BYTES + 1024 * 1024)
+
+# ------------------------------------------------------------------------------
+# ACCOUNTS AND WEB HARDENING (docs/security.md)
+# ------------------------------------------------------------------------------
+# Login throttling (django-axes): five wrong passwords for a username from one address lock that
+# pair out for 15 minutes (HTTP 429); a success resets the count.
+AXES_FAILURE_LIMIT = env.int("KYC_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("KYC_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_IPWARE_META_PRECEDENCE_ORDER = [KYC_CLIENT_IP_HEADER, "REMOTE_ADDR"] if KYC_CLIENT_IP_HEADER else ["REMOTE_ADDR"]
+# Sessions end after this much inactivity (kycreview/sessions.py renews them) and with the browser.
+SESSION_COOKIE_AGE = env.int("KYC_SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Two-factor login (TOTP, django-otp) for everyone who signs in to the workspace. The demo of
+# `make run` may relax it (KYC_REQUIRE_2FA=0); production settings refuse to.
+KYC_REQUIRE_2FA = env.bool("KYC_REQUIRE_2FA", default=True)
+OTP_TOTP_ISSUER = env("KYC_TOTP_ISSUER", default="kycreview")
+# Content-Security-Policy (django-csp): scripts only from our own static files, never inline;
+# styles may be inline (the admin's own templates use style attributes; a style cannot run code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}

@@ -9,3 +9,5 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# The `make run` demo signs in with a password only; set KYC_REQUIRE_2FA=1 to try two-factor.
+KYC_REQUIRE_2FA = env.bool("KYC_REQUIRE_2FA", default=False)

@@ -12,6 +12,11 @@ SECRET_KEY = "test-secret-key-not-for-production"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The suite sends thousands of requests (wrong keys included) from one address within a minute;
+# the limit tests set their own small limits.
+KYC_RATE_LIMIT_PER_KEY = KYC_RATE_LIMIT_PER_IP = KYC_RATE_LIMIT_WRONG_KEYS_PER_IP = "1000000/60"
+# Most tests sign in with force_login; the two-factor tests switch it on for themselves.
+KYC_REQUIRE_2FA = False
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 _media_root = env("KYC_TEST_MEDIA_ROOT", default="")

@@ -204,3 +204,11 @@ def test_a_user_without_any_project_is_refused_the_queue(client):
 
     client.force_login(get_user_model().objects.create_user("idle", password="a-long-test-password", is_staff=True))
     assert client.get(QUEUE).status_code == 403
+
+
+def test_the_workspace_pages_send_a_strict_script_policy(client, project, case):
+    client.force_login(staff_member("rita", project, "reviewer"))
+    for url in (QUEUE, case_url(case), "/admin/review/dashboard/"):
+        policy = client.get(url)["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+        assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy

@@ -91,11 +91,22 @@ def case(project, index: int) -> Submission:
 
 def logged_in(browser, live_server, username: str):
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    # Every page runs under the Content-Security-Policy: Chromium reports a blocked script or
+    # style on the console. The tests assert there is none.
+    page.csp_violations = []
+    page.on("console", lambda message: page.csp_violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
     page.goto(f"{live_server.url}/admin/login/?next=/admin/review/queue/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/review/queue/")
+    return page
+
+
+def case_page(browser, live_server, username: str, submission):
+    page = logged_in(browser, live_server, username)
+    page.goto(f"{live_server.url}/admin/submissions/submission/{submission.pk}/decide/")
     return page
 
 
@@ -141,13 +152,15 @@ def test_claim_see_evidence_and_approve_with_the_keyboard(playwright_browser, li
     page.wait_for_selector("#claim-state")  # landed on the next case
     assert status(first) == SubmissionStatus.APPROVED
     assert page.url.endswith(f"/submission/{second.pk}/decide/")
+    page.goto(f"{live_server.url}/admin/review/dashboard/")
+    page.wait_for_selector("canvas")
+    assert page.csp_violations == [] and other.csp_violations == []
 
 
 def test_reject_with_codes_and_an_edited_message(playwright_browser, live_server, project):
     submission = case(project, 0)
     member("rita", project)
-    page = logged_in(playwright_browser, live_server, "rita")
-    page.goto(f"{live_server.url}/admin/submissions/submission/{submission.pk}/decide/")
+    page = case_page(playwright_browser, live_server, "rita", submission)
     page.check('input[name="codes"][value="id_image_badImage"]')
     message = page.locator('textarea[name="message_id_image_badImage"]')
     assert message.is_visible()
@@ -168,8 +181,7 @@ def test_reject_with_codes_and_an_edited_message(playwright_browser, live_server
 def test_an_edited_birth_date_rejects_as_under_age(playwright_browser, live_server, project):
     submission = case(project, 2)
     member("rita", project)
-    page = logged_in(playwright_browser, live_server, "rita")
-    page.goto(f"{live_server.url}/admin/submissions/submission/{submission.pk}/decide/")
+    page = case_page(playwright_browser, live_server, "rita", submission)
     page.check('input[name="decision"][value="approve"]')
     page.fill('input[name="date_of_birth"]', (date.today() - timedelta(days=365 * 12)).isoformat())
     page.click("#save-decision")
@@ -185,8 +197,7 @@ def test_four_eyes_confirm(playwright_browser, live_server, project):
     submission = case(project, 1)
     member("rita", project)
     member("sam", project)
-    page = logged_in(playwright_browser, live_server, "rita")
-    page.goto(f"{live_server.url}/admin/submissions/submission/{submission.pk}/decide/")
+    page = case_page(playwright_browser, live_server, "rita", submission)
     page.check('input[name="decision"][value="approve"]')
     page.click("#save-decision")
     page.wait_for_load_state()

@@ -103,3 +103,20 @@ def test_an_operator_elsewhere_cannot_resend_this_project_s_event(client, hooked
     client.post(reverse(CHANGELIST), {"action": "resend_selected", "_selected_action": [sent_event.pk]})
 
     assert not AuditEvent.objects.filter(action="webhook_resent").exists()
+
+
+def test_the_change_page_resend_button(client, hooked_project, receiver, sent_event, django_capture_on_commit_callbacks):
+    resend_url = reverse("admin:webhooks_webhookevent_resend", args=[sent_event.pk])
+    client.force_login(staff_member("rita", hooked_project, "reviewer"))
+    assert 'id="resend"' not in client.get(change_url(sent_event)).content.decode()
+    assert client.post(resend_url).status_code == 403
+    client.force_login(staff_member("olga", hooked_project, "operator"))
+    assert 'id="resend"' in client.get(change_url(sent_event)).content.decode()
+    assert client.get(resend_url).status_code == 405
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(resend_url)
+    assert response.status_code == 302 and response["Location"] == change_url(sent_event)
+    assert WebhookEvent.objects.get(pk=sent_event.pk).state == WebhookEventState.DELIVERED
+    assert receiver.accepted == [str(sent_event.event_id)]
+    client.force_login(staff_member("otto", ProjectFactory(), "operator"))
+    assert client.post(resend_url).status_code == 404
