@@ -1,11 +1,16 @@
 import json
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 
 from kycreview.admin_mixins import ProjectScopedAdminMixin, ReadOnlyAdminMixin
 
 from .models import AuditChainHead, AuditEvent
+from .selectors import audit_erasure_report
 
 
 def _json_pretty(value) -> str:
@@ -71,6 +76,25 @@ class AuditEventAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
         "actor_api_key_ref",
     )
     readonly_fields = fields
+
+    change_list_template = "admin/audit/auditevent/change_list.html"
+
+    def get_urls(self):
+        return [
+            path("erasures/", self.admin_site.admin_view(self.erasure_report_view), name="audit_erasure_report"),
+            *super().get_urls(),
+        ]
+
+    def erasure_report_view(self, request: HttpRequest) -> HttpResponse:
+        """What was erased, when, in which project and by whom (the API, the retention job)."""
+        access = self.review_access(request)
+        if not access.has_any_project:
+            raise PermissionDenied
+        days = 90
+        report = audit_erasure_report(project_ids=None if access.is_superuser else list(access.roles), days=days)
+        context = {**self.admin_site.each_context(request), "title": "Erasure report", "opts": self.model._meta,
+                   "report": report, "days": days}
+        return TemplateResponse(request, "admin/audit/erasure_report.html", context)
 
     @admin.display(description="Sealed", boolean=True)
     def sealed(self, obj: AuditEvent) -> bool:

@@ -4,11 +4,12 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any
 
-from django.db.models import Exists, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from submissions.models import Project
 
@@ -498,3 +499,33 @@ def _export_line(row: Any, chain: str, content: bool) -> dict[str, Any]:
     if content:
         line.update(before=row.before, after=row.after, content_nonce=row.content_nonce)
     return line
+
+
+# -- the erasure report ------------------------------------------------------------------
+
+ERASURE_ACTIONS = ("erased", "partially_erased")
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    per_day: list[dict]  # {"day", "project__name", "action", "actor_label", "count"}, newest day first
+    recent: list[AuditEvent]
+
+
+def audit_erasure_report(*, project_ids: list[int] | None, days: int = 90, recent: int = 100) -> ErasureReport:
+    """Erasures (API, partial, retention) per day, project, kind and who, and the latest ones.
+
+    `project_ids`: the projects the viewer may see; None for every project. Two queries.
+    """
+    since = timezone.now() - timedelta(days=days)
+    events = AuditEvent.objects.filter(action__in=ERASURE_ACTIONS, created_at__gte=since)
+    if project_ids is not None:
+        events = events.filter(project_id__in=project_ids)
+    per_day = list(
+        events.annotate(day=TruncDate("created_at"))
+        .values("day", "project__name", "action", "actor_label")
+        .annotate(count=Count("id"))
+        .order_by("-day", "project__name", "action", "actor_label")
+    )
+    latest = list(events.select_related("project", "submission").order_by("-created_at", "-id")[:recent])
+    return ErasureReport(per_day=per_day, recent=latest)

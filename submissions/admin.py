@@ -30,6 +30,7 @@ from reviews.views.case import review_case_view, review_submission_for_user, rev
 
 from .choices import ProjectStatus, SubmissionStatus
 from .exceptions import SubmissionError
+from .file_urls import stored_file_admin_signature_valid, stored_file_admin_url
 from .models import ApiKey, CheckResult, Project, SandboxBankTransfer, StoredFile, Submission
 from .services import api_key_create, project_close, project_create, project_rotate_key, project_set_options
 
@@ -355,7 +356,7 @@ class StoredFileInline(ReadOnlyInline):
 
     @admin.display(description="Image")
     def thumbnail(self, obj: StoredFile) -> str:
-        url = reverse("admin:submissions_submission_file", args=[obj.submission_id, obj.pk])
+        url = stored_file_admin_url(obj)
         return format_html(
             '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="{}" class="kyc-thumb" loading="lazy"></a>',
             url,
@@ -534,13 +535,16 @@ class SubmissionAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
         ]
 
     def file_view(self, request: HttpRequest, object_id: str, file_pk: int) -> FileResponse:
-        """Stream one stored image to a user whose role shows personal data; never cached."""
+        """Stream one stored image to a user whose role shows personal data, through a signed URL
+        that has not expired (`stored_file_admin_url`); never cached."""
         submission = review_submission_for_user(request, object_id)
         if not self.review_access(request).may_see_personal_data(submission.project_id):
             raise PermissionDenied
         stored = StoredFile.objects.filter(pk=file_pk, submission=submission).first()
         if stored is None:
             raise Http404("No such file for this submission.")
+        if not stored_file_admin_signature_valid(request.GET.get("sig", ""), stored):
+            raise PermissionDenied  # a URL from an old page, or not one the workspace issued
         try:
             handle = default_storage.open(stored.file.name, "rb")
         except FileNotFoundError as exc:

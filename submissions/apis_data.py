@@ -7,11 +7,8 @@ review call go through the same review services as the workspace; DELETE erases 
 
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
-from django.core import signing
 from django.core.files.storage import default_storage
 from django.http import FileResponse
-from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -29,13 +26,13 @@ from .apis import ERROR_RESPONSE, StepAnswerSerializer, SubmissionApi, submissio
 from .choices import FileKind, SubmissionStatus
 from .codes import Step1ErrorCode, Step2ErrorCode
 from .exceptions import SubmissionError, api_error_response
+from .file_urls import API_SALT, stored_file_api_url, stored_file_token_load
 from .inputs import email_normalise, parse_date, submission_id_is_valid
 from .models import StoredFile, Submission
 from .selectors import SubmissionListFilters, submission_get_for_api, submission_list_page
 from .services import ERASABLE_PARTS, StepAnswer, submission_erase
 
 LIST_COUNT_DEFAULT, LIST_COUNT_MAX = 20, 100
-IMAGE_URL_SALT = "kycreview.submission-image"
 IMAGE_KEYS = {FileKind.ID_FRONT: "idImage", FileKind.ID_BACK: "idBackImage", FileKind.SELFIE: "selfieImage",
               FileKind.ADDRESS: "addressImage"}
 # PATCH `data` / review `updateFields` key -> the stored key of `reviews.services.REVIEW_EDITABLE_FIELDS`.
@@ -47,12 +44,6 @@ API_EDIT_FIELDS = {
 
 
 # -- the body -------------------------------------------------------------------------------
-
-
-def submission_image_url(request, stored: StoredFile) -> str:
-    """A signed URL of one image, valid for KYC_IMAGE_URL_TTL_SECONDS, bound to the file."""
-    token = signing.dumps({"f": stored.pk, "s": stored.sha256[:16]}, salt=IMAGE_URL_SALT)
-    return request.build_absolute_uri(reverse("submissions:image", args=[token]))
 
 
 def _iso(value) -> str | None:
@@ -91,7 +82,7 @@ def submission_item_body(request, submission: Submission) -> dict:
             "idcard_expireDate": entered.get("date_of_expiry") or extracted.get("expiry_date", ""),
         } if submission.erased_at is None else {},
         "ocr": extracted,
-        "image": {IMAGE_KEYS[kind]: submission_image_url(request, stored) for kind, stored in files.items()},
+        "image": {IMAGE_KEYS[kind]: stored_file_api_url(request, stored) for kind, stored in files.items()},
         "checks": [
             {"step": r.step, "attempt": r.attempt, "check": r.check_name, "outcome": r.outcome, "code": r.code,
              "score": r.score, "threshold": r.threshold}
@@ -379,9 +370,8 @@ class SubmissionImageApi(APIView):
     @extend_schema(operation_id="submission_image", summary="One image, through a signed URL from GET",
                    responses={(200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY), 400: ERROR_RESPONSE})
     def get(self, request, token: str):
-        try:
-            signed = signing.loads(token, salt=IMAGE_URL_SALT, max_age=settings.KYC_IMAGE_URL_TTL_SECONDS)
-        except signing.BadSignature:  # expired is a BadSignature too
+        signed = stored_file_token_load(token, salt=API_SALT)
+        if signed is None:
             return api_error_response(SubmissionError(Step1ErrorCode.UNAUTHORIZED))
         stored = StoredFile.objects.filter(pk=signed.get("f"), sha256__startswith=signed.get("s", "-")).first()
         if stored is None:

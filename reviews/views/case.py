@@ -16,6 +16,7 @@ from django.urls import reverse
 from audit.services import Actor
 from submissions.choices import SubmissionStatus
 from submissions.exceptions import SubmissionError
+from submissions.file_urls import stored_file_admin_url
 from submissions.models import Submission
 
 from ..choices import Decision, DecisionState
@@ -143,8 +144,7 @@ def review_case_view(request: HttpRequest, *, model_admin: ModelAdmin, object_id
     check_results = list(review_check_results(submission=submission))
     shapes = review_evidence_shapes(check_results=check_results) if personal else {}
     files = [
-        (stored, reverse(f"admin:{opts.app_label}_{opts.model_name}_file", args=[submission.pk, stored.pk]),
-         shapes.get(stored.kind, []))
+        (stored, stored_file_admin_url(stored), shapes.get(stored.kind, []))
         for stored in review_current_files(submission=submission)
     ]
     if not is_pending:

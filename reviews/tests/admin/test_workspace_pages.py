@@ -12,6 +12,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from reviews.models import ReviewClaim, ReviewDecision
 from submissions.choices import CheckOutcome, Step, SubmissionStatus
+from submissions.file_urls import stored_file_admin_url
 from submissions.models import CheckResult, Submission
 from submissions.tests.admin.helpers import messages_of, staff_member, submission_pending
 from submissions.tests.factories import ProjectFactory, SubmissionFactory
@@ -167,7 +168,7 @@ def test_an_auditor_sees_the_case_masked_and_decides_nothing(client, project, ca
     assert "AB1234567" not in html and "•••" in html and "<polygon" not in html
     assert 'id="decision-form"' not in html and not ReviewClaim.objects.exists()
     stored = case.files.first()
-    assert client.get(reverse("admin:submissions_submission_file", args=[case.pk, stored.pk])).status_code == 403
+    assert client.get(stored_file_admin_url(stored)).status_code == 403  # a valid URL, the wrong role
     assert client.post(case_url(case), approve(case)).status_code == 403
     change = client.get(reverse("admin:submissions_submission_change", args=[case.pk])).content.decode()
     assert "AB1234567" not in change
@@ -184,7 +185,7 @@ def test_every_url_of_another_projects_submission_is_a_404(client, project, case
         reverse("admin:submissions_submission_history", args=[case.pk]),
         reverse("admin:submissions_submission_delete", args=[case.pk]),
         reverse("admin:submissions_submission_decide", args=[case.pk]),
-        reverse("admin:submissions_submission_file", args=[case.pk, stored.pk]),
+        stored_file_admin_url(stored),  # even signed, another project's image is not found
         reverse("admin:audit_auditevent_change", args=[audit_event.pk]),
         reverse("admin:reviews_reviewdecision_change", args=[review.pk]),
         reverse("admin:submissions_project_change", args=[project.pk]),

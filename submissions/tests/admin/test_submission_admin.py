@@ -6,6 +6,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from reviews.models import ReviewDecision
 from submissions.choices import FileKind, SubmissionStatus
+from submissions.file_urls import stored_file_admin_url
 from submissions.models import StoredFile
 from submissions.tests.admin.helpers import messages_of, staff_member, submission_pending
 from submissions.tests.factories import ProjectFactory, SubmissionFactory
@@ -23,7 +24,8 @@ def change_url(submission):
 
 
 def file_url(submission, stored):
-    return reverse("admin:submissions_submission_file", args=[submission.pk, stored.pk])
+    """The image URL as the workspace renders it: signed, expiring."""
+    return stored_file_admin_url(stored)
 
 
 def test_changelist_renders(admin_client, pending):
@@ -127,7 +129,9 @@ def test_image_view_redirects_anonymous_to_login(client, pending):
 def test_image_view_404_for_a_file_of_another_submission(admin_client, pending, project):
     other = submission_pending(project, email="other@example.com")
     foreign = StoredFile.objects.filter(submission=other).first()
-    assert admin_client.get(file_url(pending, foreign)).status_code == 404
+    signed = file_url(other, foreign).split("?")[1]  # a valid signature of the other file
+    path = reverse("admin:submissions_submission_file", args=[pending.pk, foreign.pk])
+    assert admin_client.get(f"{path}?{signed}").status_code == 404
 
 
 # -- actions -------------------------------------------------------------------------
@@ -198,3 +202,14 @@ def test_a_reviewer_with_submission_view_permission_sees_files_checks_and_trail(
         assert file_url(pending, stored) in html
     assert "Audit trail" in html and "step1_completed" in html
     assert "Review and decide" in html
+
+
+def test_an_image_url_without_a_valid_fresh_signature_is_refused(client, pending, project, settings):
+    client.force_login(staff_member("viewer", project, "reviewer"))
+    front, selfie = pending.files.get(kind=FileKind.ID_FRONT), pending.files.get(kind=FileKind.SELFIE)
+    bare = reverse("admin:submissions_submission_file", args=[pending.pk, front.pk])
+    assert client.get(bare).status_code == 403
+    assert client.get(bare + "?sig=" + file_url(pending, selfie).split("sig=")[1]).status_code == 403  # another file
+    assert client.get(file_url(pending, front)).status_code == 200
+    settings.KYC_IMAGE_URL_TTL_SECONDS = -1
+    assert client.get(file_url(pending, front)).status_code == 403  # expired
