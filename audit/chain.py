@@ -16,6 +16,25 @@ AUDIT_GLOBAL_CHAIN = "global"
 AUDIT_REDACTED_ACTION = "audit_redacted"
 AUDIT_ERASED_VALUE = "[erased]"
 
+# The columns `audit_record` writes: what the sealer reads to hash an event.
+AUDIT_EVENT_FIELDS = (
+    "id",
+    "created_at",
+    "actor_type",
+    "actor_user_id",
+    "actor_user_ref",
+    "actor_api_key_id",
+    "actor_api_key_ref",
+    "actor_label",
+    "action",
+    "project_id",
+    "submission_id",
+    "before",
+    "after",
+)
+# The columns the sealer adds.
+AUDIT_SEAL_FIELDS = ("chain_seq", "content_nonce", "content_digest", "prev_hash", "hash")
+
 
 def audit_json_canonical(value: Any) -> str:
     # Sorted keys, no whitespace, ASCII only: the same value always gives the same bytes, whatever

@@ -15,8 +15,10 @@ from submissions.models import Project
 
 from .chain import (
     AUDIT_CHAIN_GENESIS,
+    AUDIT_EVENT_FIELDS,
     AUDIT_GLOBAL_CHAIN,
     AUDIT_REDACTED_ACTION,
+    AUDIT_SEAL_FIELDS,
     audit_content_digest,
     audit_created_at_text,
     audit_event_canonical,
@@ -29,26 +31,7 @@ from .models import AuditChainHead, AuditEvent
 # million events.
 AUDIT_VERIFY_CHUNK = 2000
 
-AUDIT_CHAIN_FIELDS = (
-    "id",
-    "chain_seq",
-    "created_at",
-    "actor_type",
-    "actor_user_id",
-    "actor_user_ref",
-    "actor_api_key_id",
-    "actor_api_key_ref",
-    "actor_label",
-    "action",
-    "project_id",
-    "submission_id",
-    "before",
-    "after",
-    "content_nonce",
-    "content_digest",
-    "prev_hash",
-    "hash",
-)
+AUDIT_CHAIN_FIELDS = (*AUDIT_EVENT_FIELDS, *AUDIT_SEAL_FIELDS)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from .chain import (
     AUDIT_ERASED_VALUE,
+    AUDIT_EVENT_FIELDS,
     AUDIT_REDACTED_ACTION,
     audit_content_digest,
     audit_event_canonical,
@@ -108,21 +109,7 @@ def _audit_chain_seal(*, project_id: int | None, limit: int) -> int:
         AuditEvent.objects.select_for_update()
         .filter(chain, hash__isnull=True)
         .order_by("id")
-        .only(
-            "id",
-            "created_at",
-            "actor_type",
-            "actor_user_id",
-            "actor_user_ref",
-            "actor_api_key_id",
-            "actor_api_key_ref",
-            "actor_label",
-            "action",
-            "project_id",
-            "submission_id",
-            "before",
-            "after",
-        )[:limit]
+        .only(*AUDIT_EVENT_FIELDS)[:limit]
     )
     if not events:
         return 0

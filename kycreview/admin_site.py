@@ -22,14 +22,24 @@ class KycAdminSite(admin.AdminSite):
         verified = not two_factor_required() or request.user.is_verified()
         return super().has_permission(request) and verified
 
+    @property
+    def login_form(self):
+        from .two_factor import two_factor_login_form
+
+        return two_factor_login_form()
+
+    @property
+    def login_template(self):
+        from .two_factor import two_factor_required
+
+        return "otp/admin111/login.html" if two_factor_required() else None
+
     def login(self, request, extra_context=None):
-        from .two_factor import two_factor_login_form, two_factor_needs_enrolment, two_factor_required
+        from .two_factor import two_factor_needs_enrolment
 
         if request.method == "GET" and two_factor_needs_enrolment(request):
             query = f"?next={request.GET['next']}" if request.GET.get("next", "").startswith("/") else ""
             return HttpResponseRedirect(reverse("admin:two_factor_setup") + query)
-        self.login_form = two_factor_login_form()
-        self.login_template = "otp/admin111/login.html" if two_factor_required() else None
         return super().login(request, extra_context)
 
     def get_urls(self):

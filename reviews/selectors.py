@@ -100,10 +100,6 @@ def review_check_results(*, submission: Submission) -> QuerySet[CheckResult]:
     return CheckResult.objects.filter(submission=submission).order_by("created_at", "pk")
 
 
-def review_decisions(*, submission: Submission) -> QuerySet[ReviewDecision]:
-    return ReviewDecision.objects.filter(submission=submission).order_by("-created_at", "-pk")
-
-
 @dataclass(frozen=True)
 class DataRow:
     key: str
@@ -158,10 +154,6 @@ class QueueRow:
     @property
     def sla_breached(self) -> bool:
         return self.age > self.sla
-
-    @property
-    def sla_share(self) -> float:
-        return self.age / self.sla if self.sla else 0.0
 
 
 @dataclass
@@ -368,8 +360,7 @@ def review_evidence_shapes(*, check_results) -> dict[str, list[Shape]]:
         _evidence_walk(result.evidence or {}, kind="", target=default, label=result.check_name,
                        failed=result.outcome != CheckOutcome.PASSED, out=found)
         for target, shape in found:
-            key = (target, shape.kind if shape.kind != "outline" else "outline", tuple(
-                (round(x), round(y)) for x, y in shape.points))
+            key = (target, shape.kind, tuple((round(x), round(y)) for x, y in shape.points))
             if key in seen:
                 continue
             seen.add(key)

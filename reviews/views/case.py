@@ -30,7 +30,6 @@ from ..selectors import (
     review_check_results,
     review_current_files,
     review_data_rows,
-    review_decisions,
     review_evidence_shapes,
     review_open_proposal,
     review_related_submissions,
@@ -68,7 +67,7 @@ def review_outcome_message(*, submission: Submission, review: ReviewDecision, re
     return text + "."
 
 
-def _next_case_url(request: HttpRequest, submission: Submission) -> str:
+def _next_case_url() -> str:
     return reverse("admin:review_queue") + "?next=1"
 
 
@@ -109,7 +108,7 @@ def review_case_view(request: HttpRequest, *, model_admin: ModelAdmin, object_id
             submission.refresh_from_db()
             messages.success(request, f"{review.get_state_display()}: {submission.submission_id} is now "
                                       f"{submission.get_status_display()}.")
-            return HttpResponseRedirect(_next_case_url(request, submission))
+            return HttpResponseRedirect(_next_case_url())
     if action == "decide" and form.is_valid():
         try:
             review = review_decide(
@@ -125,9 +124,10 @@ def review_case_view(request: HttpRequest, *, model_admin: ModelAdmin, object_id
             submission.refresh_from_db()
             messages.success(request, review_outcome_message(
                 submission=submission, review=review, requested=form.cleaned_data["decision"]))
-            return HttpResponseRedirect(_next_case_url(request, submission))
+            return HttpResponseRedirect(_next_case_url())
 
-    submission.refresh_from_db()
+    if action is not None:
+        submission.refresh_from_db()  # a refused POST: show the row as it now is (another reviewer may have won)
     is_pending = submission.status == SubmissionStatus.PENDING
     claim = None
     proposal = review_open_proposal(submission=submission) if is_pending else None
@@ -159,7 +159,7 @@ def review_case_view(request: HttpRequest, *, model_admin: ModelAdmin, object_id
         "change_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[submission.pk]),
         "case_url": case_url,
         "queue_url": reverse("admin:review_queue"),
-        "next_url": _next_case_url(request, submission),
+        "next_url": _next_case_url(),
         "is_pending": is_pending,
         "may_decide": may_decide,
         "claim": claim,
@@ -176,7 +176,6 @@ def review_case_view(request: HttpRequest, *, model_admin: ModelAdmin, object_id
         "attempts": review_attempts(check_results=check_results),
         "related": review_related_submissions(access=access, submission=submission) if personal else [],
         "timeline": review_audit_timeline(submission=submission),
-        "decisions": review_decisions(submission=submission),
         "media": model_admin.media,
     }
     return TemplateResponse(request, "admin/submissions/submission/decide.html", context)

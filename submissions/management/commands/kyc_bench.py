@@ -11,7 +11,7 @@ Face duplicates (issue 4): `verification.face_index` at 10^4, 10^5 and 10^6 synt
 shaped like dlib's: build time, p95 search latency and recall against brute force. Target at 10^6:
 p95 ≤ 50 ms, recall ≥ 0.99.
 
-Review queue (issue 5) and data API list (issue 6): `_bench_queue` seeds 10^3 then 10^6 submissions
+Review queue (issue 5) and data API list (issue 6): `_bench_scale` seeds 10^3 then 10^6 submissions
 (PostgreSQL) and times the workspace's queue page against the stock admin changelist on the same rows
 (targets: ≤ 1.5× between sizes, ≤ 10 queries, ≥ 10× faster than the stock changelist at 10^6), and
 `GET /v3/submission` pages (target: ≤ 1.5× between sizes).
@@ -38,7 +38,7 @@ from verification.barcode import barcode_read
 from verification.imaging import analysis_image
 from verification.ocr import ocr_read
 
-from ._bench_queue import bench_at_scale, data_list_markdown, review_queue_markdown
+from ._bench_scale import bench_at_scale, data_list_markdown, review_queue_markdown
 from ._measure import api_client, jpeg_upload, rolled_back, temporary_media
 
 STEP1_TARGET = 1.5

@@ -70,7 +70,7 @@ def test_eval_measures_the_step2_selfie_cases_through_http():
 def test_the_scale_benchmark_renders_queue_and_list_pages_and_leaves_nothing_behind():
     from django.db import connection
 
-    from submissions.management.commands._bench_queue import (
+    from submissions.management.commands._bench_scale import (
         bench_at_scale,
         data_list_markdown,
         review_queue_markdown,

@@ -1,4 +1,5 @@
-"""The review queue at 10^3 and 10^6 submissions, against the stock admin changelist (issue 5).
+"""Reads at 10^3 and 10^6 submissions: the review queue against the stock admin changelist
+(issue 5), and the data API's list (issue 6).
 
 Rows are seeded with one `INSERT ... SELECT generate_series` (PostgreSQL) inside a transaction
 that is rolled back: a fifth of them Pending, the rest spread over the other statuses, four
@@ -6,7 +7,8 @@ countries, a year of history. Both pages are rendered in full (view, template) f
 of the project, through the same request pipeline; queries are counted without the
 savepoints. The stock changelist is a plain `ModelAdmin` with the same columns, filtered to
 Pending and sorted oldest first, as a reviewer would use it: its COUNT(*) and OFFSET are what
-the workspace's keyset page avoids.
+the workspace's keyset page avoids. `GET /v3/submission` is timed through the whole stack with
+the project's API key.
 """
 
 import statistics
