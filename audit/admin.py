@@ -106,11 +106,11 @@ class AuditEventAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
 
     @admin.display(description="Before")
     def before_pretty(self, obj: AuditEvent) -> str:
-        return _json_pretty(obj.before)
+        return _json_pretty(obj.before_plain)
 
     @admin.display(description="After")
     def after_pretty(self, obj: AuditEvent) -> str:
-        return _json_pretty(obj.after)
+        return _json_pretty(obj.after_plain)
 
 
 @admin.register(AuditChainHead)

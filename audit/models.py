@@ -4,7 +4,12 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from vault.fields import tokens_open
+
 from .chain import AUDIT_CHAIN_GENESIS, AUDIT_GLOBAL_CHAIN
+
+# Bound into the personal values sealed inside `before`/`after` (`audit_record`).
+AUDIT_VALUES_CONTEXT = b"audit.auditevent.values"
 
 
 class ActorType(models.TextChoices):
@@ -80,6 +85,15 @@ class AuditEvent(models.Model):
     @property
     def is_sealed(self) -> bool:
         return self.hash is not None
+
+    # `before` and `after` as stored carry personal values sealed; these open them for display.
+    @property
+    def before_plain(self) -> dict:
+        return tokens_open(self.before, context=AUDIT_VALUES_CONTEXT)
+
+    @property
+    def after_plain(self) -> dict:
+        return tokens_open(self.after, context=AUDIT_VALUES_CONTEXT)
 
 
 class AuditChainHead(models.Model):

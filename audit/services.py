@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Q
 
+from vault.fields import tokens_seal
+
 from .chain import (
     AUDIT_ERASED_VALUE,
     AUDIT_EVENT_FIELDS,
@@ -16,13 +18,20 @@ from .chain import (
     audit_event_canonical,
     audit_event_hash,
 )
-from .models import ActorType, AuditChainHead, AuditEvent
+from .models import AUDIT_VALUES_CONTEXT, ActorType, AuditChainHead, AuditEvent
 
 logger = logging.getLogger(__name__)
 
 # Events sealed per transaction: the chain head's row lock is held well under a second, and one
 # bulk update stays small.
 AUDIT_SEAL_BATCH_SIZE = 1000
+# Audit values of these keys are personal: sealed when written, blanked by an erasure.
+AUDIT_PERSONAL_KEYS = frozenset({
+    "email", "name", "full_name", "first_name", "last_name", "date_of_birth", "date_of_issue", "date_of_expiry",
+    "document_number", "identity_number", "license_number", "serial_number", "nationality", "gender", "address",
+    "formatted_address", "address_input", "address_detail", "globalCode", "compoundCode", "userOccupancyName",
+    "note",  # a reviewer's free text may name the applicant
+})
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,16 @@ def audit_record(
     """Write one audit row. The caller holds the transaction of the change it records.
 
     The row is not sealed yet: `audit_seal` (every minute) appends it to its project's chain.
+    Values of personal keys (`AUDIT_PERSONAL_KEYS`) are encrypted with the submission's data key, so
+    they die with it on erasure while the rest of the trail stays readable and verifiable.
     """
+    before, after = before or {}, after or {}
+    key_id = getattr(submission, "data_key_id", None)
+    if key_id is not None:
+        before, after = (
+            tokens_seal(values, keys=AUDIT_PERSONAL_KEYS, key_id=key_id, context=AUDIT_VALUES_CONTEXT)
+            for values in (before, after)
+        )
     return AuditEvent.objects.create(
         actor_type=actor.type,
         actor_user=actor.user,
@@ -70,8 +88,8 @@ def audit_record(
         action=action,
         project=project if project is not None else getattr(submission, "project", None),
         submission=submission,
-        before=before or {},
-        after=after or {},
+        before=before,
+        after=after,
     )
 
 

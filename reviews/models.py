@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from vault.fields import SealedField
+
 from .choices import Decision, DecisionState, ProjectRole
 
 
@@ -21,8 +23,9 @@ class ReviewDecision(models.Model):
     client_messages = models.JSONField(
         default=dict, blank=True, help_text="Reject code -> the client-facing message the reviewer edited."
     )
-    internal_note = models.TextField(blank=True, help_text="Seen by reviewers only.")
-    edits = models.JSONField(default=dict, blank=True, help_text="Data corrected with the decision.")
+    internal_note = SealedField(key_from="submission.data_key_id", help_text="Seen by reviewers only.")
+    edits = SealedField(codec="json", default=dict, key_from="submission.data_key_id",
+                        help_text="Data corrected with the decision.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     state = models.CharField(max_length=10, choices=DecisionState.choices, default=DecisionState.FINAL)
     second_reviewer = models.ForeignKey(

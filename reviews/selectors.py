@@ -12,9 +12,10 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from kycreview.keyset import keyset_condition, keyset_decode, keyset_encode
 from submissions.choices import CheckOutcome, FileKind, SubmissionStatus
-from submissions.models import CheckResult, FaceDescriptor, Project, StoredFile, Submission
+from submissions.models import CheckResult, FaceDescriptor, Project, StoredFile, Submission, submission_email_key
 from submissions.selectors import face_duplicates_find
 from submissions.services import submission_lookup_key
+from vault.selectors import DATA_KEY_ROW_FIELDS, data_keys_remember
 from verification.thresholds import threshold
 
 from .choices import DecisionState, ProjectRole
@@ -172,7 +173,7 @@ def _queue_search(queryset: QuerySet[Submission], q: str) -> QuerySet[Submission
     if UUID_SHAPE.fullmatch(q.lower()):
         return queryset.filter(submission_id=q.lower())
     if "@" in q:
-        return queryset.filter(email=q.lower())  # stored lower-cased by `email_normalise`
+        return queryset.filter(email_key=submission_email_key(q))
     by_keys = Q(userid=q)
     for kind, column in (("name", "name_key"), ("document", "document_key")):
         key = submission_lookup_key(kind, q)
@@ -220,6 +221,7 @@ QUEUE_ROW_FIELDS = (
     "overall_score", "step2_completed_at", "status", "created_at",
     "project__id", "project__name", "project__review_sla_hours", "project__four_eyes_review",
     "review_claim__reviewer__username", "review_claim__last_seen_at", "review_claim__claimed_at",
+    *DATA_KEY_ROW_FIELDS,
 )
 
 
@@ -240,10 +242,12 @@ def review_queue_page(
     if after is not None:
         queryset = queryset.filter(keyset_condition(Submission, "step2_completed_at", ">", after))
     submissions = list(
-        queryset.select_related("project", "review_claim__reviewer")
+        queryset.select_related("project", "review_claim__reviewer", "data_key__project_key")
         .only(*(f for f in QUEUE_ROW_FIELDS if f != "pk"))
         .order_by("step2_completed_at", "id")[: size + 1]
     )
+    # The emails shown are sealed: their keys came with the rows.
+    data_keys_remember(s.data_key for s in submissions)
     more = len(submissions) > size
     submissions = submissions[:size]
     pks = [s.pk for s in submissions]
@@ -388,7 +392,8 @@ def review_related_submissions(*, access: ReviewAccess, submission: Submission) 
     """
     reasons: dict[int, list[str]] = {}
     visible = access.submissions().exclude(pk=submission.pk)
-    for label, lookup in (("email", {"email": submission.email}), ("document number",
+    for label, lookup in (("email", {"email_key": submission.email_key} if submission.email_key else None),
+                          ("document number",
                           {"document_key": submission.document_key} if submission.document_key else None)):
         if lookup is None:
             continue

@@ -10,9 +10,8 @@ from collections import defaultdict
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -31,7 +30,8 @@ from reviews.views.case import review_case_view, review_submission_for_user, rev
 from .choices import ProjectStatus, SubmissionStatus
 from .exceptions import SubmissionError
 from .file_urls import stored_file_admin_signature_valid, stored_file_admin_url
-from .models import ApiKey, CheckResult, Project, SandboxBankTransfer, StoredFile, Submission
+from .models import ApiKey, CheckResult, Project, SandboxBankTransfer, StoredFile, Submission, submission_email_key
+from .selectors import stored_file_read
 from .services import api_key_create, project_close, project_create, project_rotate_key, project_set_options
 
 ADMIN_CSS = {"all": ("kycreview/admin.css",)}
@@ -403,11 +403,11 @@ class AuditEventInline(ReadOnlyInline):
 
     @admin.display(description="Before")
     def before_pretty(self, obj: AuditEvent) -> str:
-        return json_pretty(obj.before)
+        return json_pretty(obj.before_plain)
 
     @admin.display(description="After")
     def after_pretty(self, obj: AuditEvent) -> str:
-        return json_pretty(obj.after)
+        return json_pretty(obj.after_plain)
 
 
 SUBMISSION_FIELDSETS = (
@@ -456,8 +456,8 @@ class SubmissionAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
         "decided_at",
     )
     list_filter = ("status", "project", "id_type")
-    search_fields = ("=submission_id", "^email", "=userid")
-    list_select_related = ("project",)
+    search_fields = ("=submission_id", "=userid")
+    list_select_related = ("project", "data_key__project_key")
     ordering = ("-created_at", "-pk")
     show_full_result_count = False
     fieldsets = SUBMISSION_FIELDSETS
@@ -467,6 +467,13 @@ class SubmissionAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
 
     class Media:
         css = ADMIN_CSS
+
+    def get_search_results(self, request, queryset, search_term):
+        # The email is sealed: searched exactly, through its keyed hash, as the review queue does.
+        term = search_term.strip()
+        if "@" in term:
+            return queryset.filter(email_key=submission_email_key(term)), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -534,8 +541,8 @@ class SubmissionAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
             *super().get_urls(),
         ]
 
-    def file_view(self, request: HttpRequest, object_id: str, file_pk: int) -> FileResponse:
-        """Stream one stored image to a user whose role shows personal data, through a signed URL
+    def file_view(self, request: HttpRequest, object_id: str, file_pk: int) -> HttpResponse:
+        """Answer one stored image, decrypted, to a user whose role shows personal data, through a signed URL
         that has not expired (`stored_file_admin_url`); never cached."""
         submission = review_submission_for_user(request, object_id)
         if not self.review_access(request).may_see_personal_data(submission.project_id):
@@ -545,11 +552,10 @@ class SubmissionAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
             raise Http404("No such file for this submission.")
         if not stored_file_admin_signature_valid(request.GET.get("sig", ""), stored):
             raise PermissionDenied  # a URL from an old page, or not one the workspace issued
-        try:
-            handle = default_storage.open(stored.file.name, "rb")
-        except FileNotFoundError as exc:
-            raise Http404("The file is missing from storage.") from exc
-        response = FileResponse(handle, content_type=stored.content_type)
+        data = stored_file_read(stored)
+        if data is None:
+            raise Http404("The file is missing from storage.")
+        response = HttpResponse(data, content_type=stored.content_type)
         response["Cache-Control"] = "private, no-store"
         response["Content-Disposition"] = f'inline; filename="{stored.kind}-{stored.pk}"'
         return response

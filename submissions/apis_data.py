@@ -7,8 +7,7 @@ review call go through the same review services as the workspace; DELETE erases 
 
 from datetime import datetime, time, timedelta
 
-from django.core.files.storage import default_storage
-from django.http import FileResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -29,7 +28,7 @@ from .exceptions import SubmissionError, api_error_response
 from .file_urls import API_SALT, stored_file_api_url, stored_file_token_load
 from .inputs import email_normalise, parse_date, submission_id_is_valid
 from .models import StoredFile, Submission
-from .selectors import SubmissionListFilters, submission_get_for_api, submission_list_page
+from .selectors import SubmissionListFilters, stored_file_read, submission_get_for_api, submission_list_page
 from .services import ERASABLE_PARTS, StepAnswer, submission_erase
 
 LIST_COUNT_DEFAULT, LIST_COUNT_MAX = 20, 100
@@ -376,10 +375,9 @@ class SubmissionImageApi(APIView):
         stored = StoredFile.objects.filter(pk=signed.get("f"), sha256__startswith=signed.get("s", "-")).first()
         if stored is None:
             return api_error_response(SubmissionError(Step2ErrorCode.NO_SUBMISSION))
-        try:
-            handle = default_storage.open(stored.file.name, "rb")
-        except FileNotFoundError:
+        data = stored_file_read(stored)
+        if data is None:
             return api_error_response(SubmissionError(Step2ErrorCode.NO_SUBMISSION))
-        response = FileResponse(handle, content_type=stored.content_type)
+        response = HttpResponse(data, content_type=stored.content_type)
         response["Cache-Control"] = "private, no-store"
         return response

@@ -6,9 +6,13 @@ from datetime import timedelta
 
 import django_fsm as fsm
 from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+from vault.fields import Sealed, SealedField
+from vault.services import data_key_create
 
 from .choices import (
     AddressCollection,
@@ -33,6 +37,16 @@ def webhook_secret_new() -> str:
 def submission_public_id() -> str:
     # uuid4: 122 random bits, unguessable, and the shape vendor integrations store.
     return str(uuid.uuid4())
+
+
+def lookup_hash(material: str) -> str:
+    """Keyed hash for equality lookups on encrypted values: equal inputs match, the table leaks none."""
+    return hmac.new(settings.SECRET_KEY.encode(), material.encode(), hashlib.sha256).hexdigest()
+
+
+def submission_email_key(email: str) -> str:
+    normalised = (email or "").strip().lower()
+    return lookup_hash(f"email|{normalised}") if normalised else ""
 
 
 def validate_country_list(value: object) -> None:
@@ -322,7 +336,13 @@ class Submission(fsm.ConcurrentTransitionMixin, TimeStampedModel):
 
     submission_id = models.CharField(max_length=36, unique=True, default=submission_public_id, editable=False)
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="submissions")
-    email = models.EmailField(max_length=254)
+    # Every personal value below is sealed with this submission's own data key (vault/); erasure
+    # destroys the key. Null only for a row not saved yet.
+    data_key = models.OneToOneField(
+        "vault.DataKey", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    email = SealedField()
+    email_key = models.CharField(max_length=64, blank=True, editable=False, help_text="Keyed hash of the email.")
     userid = models.CharField(max_length=255, blank=True)
     cf1 = models.CharField(max_length=255, blank=True)
     cf2 = models.CharField(max_length=255, blank=True)
@@ -346,8 +366,8 @@ class Submission(fsm.ConcurrentTransitionMixin, TimeStampedModel):
     erased_at = models.DateTimeField(null=True, blank=True)
     reject_codes = models.JSONField(default=list, blank=True)
     reject_comments = models.JSONField(default=list, blank=True)
-    extracted_data = models.JSONField(default=dict, blank=True, help_text="Data read from the document.")
-    entered_data = models.JSONField(default=dict, blank=True, help_text="Data entered at Step 2.")
+    extracted_data = SealedField(codec="json", default=dict, help_text="Data read from the document.")
+    entered_data = SealedField(codec="json", default=dict, help_text="Data entered at Step 2.")
     custom_options = models.JSONField(default=dict, blank=True)
     identity_key = models.CharField(
         max_length=64, blank=True, db_index=True, help_text="Hash of the normalised identity, for duplicates."
@@ -378,7 +398,7 @@ class Submission(fsm.ConcurrentTransitionMixin, TimeStampedModel):
                 condition=models.Q(decided_at__isnull=False),
                 name="submission_project_decided",
             ),
-            models.Index(fields=["project", "email", "status"], name="submission_email_status"),
+            models.Index(fields=["project", "email_key", "status"], name="submission_email_status"),
             models.Index(fields=["project", "-created_at", "-id"], name="submission_project_newest"),
             # The sweep's two scans, kept small by indexing only the rows they can match.
             models.Index(
@@ -395,6 +415,22 @@ class Submission(fsm.ConcurrentTransitionMixin, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.submission_id
+
+    def save(self, *args, **kwargs) -> None:
+        # The key must exist before anything of the submission is sealed, whichever path creates it
+        # (services, admin, factories); and the email's lookup hash must always match the email.
+        update_fields = kwargs.get("update_fields")
+        if self.data_key_id is None:
+            self.data_key = data_key_create(project_id=self.project_id)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "data_key"}
+        # A loaded email not read since is unchanged: its hash too, and it is written back as it was.
+        email_changed = not isinstance(self.__dict__.get("email"), Sealed)
+        if email_changed and (update_fields is None or "email" in update_fields):
+            self.email_key = submission_email_key(self.email)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "email_key"}
+        super().save(*args, **kwargs)
 
     # -- conditions (pure) ------------------------------------------------------------
 
@@ -478,8 +514,13 @@ def stored_file_path(instance: "StoredFile", filename: str) -> str:
     return f"submissions/{instance.submission.submission_id}/{instance.kind}-{secrets.token_hex(8)}{filename}"
 
 
+# Bound into every stored image's ciphertext (`submission_files_store`, `stored_file_read`).
+STORED_FILE_CONTEXT = b"submissions.storedfile.file"
+
+
 class StoredFile(models.Model):
-    """An uploaded image, kept through the storage API (local disk or S3-compatible)."""
+    """An uploaded image, kept through the storage API (local disk or S3-compatible), sealed with
+    its submission's data key."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(max_length=16, choices=FileKind.choices)
@@ -510,10 +551,11 @@ class CheckResult(models.Model):
     check_name = models.CharField(max_length=64)
     outcome = models.CharField(max_length=12, choices=CheckOutcome.choices)
     code = models.CharField(max_length=64, blank=True)
-    message = models.TextField(blank=True)
+    # What the check read (names, numbers, decoded barcodes) is personal: sealed like the submission.
+    message = SealedField(key_from="submission.data_key_id")
     score = models.FloatField(null=True, blank=True)
     threshold = models.FloatField(null=True, blank=True)
-    evidence = models.JSONField(default=dict, blank=True)
+    evidence = SealedField(codec="json", default=dict, key_from="submission.data_key_id")
     duration_ms = models.FloatField()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -531,8 +573,8 @@ class BankVerification(models.Model):
     bank_code = models.CharField(max_length=3)
     account_number_masked = models.CharField(max_length=32)
     account_number_hash = models.CharField(max_length=64)
-    user_name = models.CharField(max_length=100, help_text="Account holder name the applicant gave.")
-    account_holder_name = models.CharField(max_length=100, help_text="Holder name reported by the bank.")
+    user_name = SealedField(key_from="submission.data_key_id", help_text="Account holder name the applicant gave.")
+    account_holder_name = SealedField(key_from="submission.data_key_id", help_text="Holder name reported by the bank.")
     code_hash = models.CharField(max_length=64)
     provider_reference = models.CharField(max_length=64)
     deposited_at = models.DateTimeField()
@@ -567,7 +609,7 @@ class FaceDescriptor(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="face_descriptor")
     identity_key = models.CharField(max_length=64, blank=True)
-    vector = models.BinaryField()
+    vector = SealedField(codec="bytes", key_from="submission.data_key_id")
     created_at = models.DateTimeField(default=timezone.now)
     approved_at = models.DateTimeField(null=True, blank=True)
 

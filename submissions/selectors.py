@@ -3,12 +3,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+from django.core.files.storage import default_storage
 from django.db.models import Prefetch, Q
 
 from kycreview.keyset import keyset_condition, keyset_encode
+from vault.fields import blob_open
+from vault.selectors import data_keys_remember
 
 from .choices import SubmissionStatus
-from .models import CheckResult, FaceDescriptor, Project, StoredFile, Submission
+from .models import (
+    STORED_FILE_CONTEXT,
+    CheckResult,
+    FaceDescriptor,
+    Project,
+    StoredFile,
+    Submission,
+    submission_email_key,
+)
 
 
 def project_list_active() -> list[Project]:
@@ -50,7 +61,7 @@ def submission_applicant_statuses(
         condition |= Q(status=SubmissionStatus.APPROVED, decided_at__gte=approved_since)
     if rejected_since is not None:
         condition |= Q(status=SubmissionStatus.REJECTED, decided_at__gte=rejected_since)
-    queryset = Submission.objects.filter(condition, project=project, email=email)
+    queryset = Submission.objects.filter(condition, project=project, email_key=submission_email_key(email))
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
     return set(queryset.values_list("status", flat=True).distinct())
@@ -105,10 +116,21 @@ def submission_list_expirable_ids(*, project: Project, cutoff: datetime, after_p
 def submission_current_file_bytes(*, submission: Submission, kind: str) -> bytes | None:
     """The bytes of the submission's current file of `kind`, read through the storage; None when there is none."""
     stored = submission_current_file(submission=submission, kind=kind)
-    if stored is None:
+    return None if stored is None else stored_file_read(stored)
+
+
+def stored_file_read(stored: StoredFile) -> bytes | None:
+    """A stored image's bytes, decrypted; None when the object is missing or its key was destroyed.
+
+    Images are stored sealed with the submission's data key (`submission_files_store`), so an
+    object store's copy, or a backup of it, shows nothing without the keys.
+    """
+    try:
+        with default_storage.open(stored.file.name, "rb") as handle:
+            blob = handle.read()
+    except FileNotFoundError:
         return None
-    with stored.file.open("rb") as handle:
-        return handle.read()
+    return blob_open(blob, context=STORED_FILE_CONTEXT)
 
 
 # -- face duplicates ------------------------------------------------------------------------------
@@ -137,20 +159,27 @@ def face_index_for_project(project: Project):
         if seen is not None:
             rows = rows.filter(approved_at__gte=seen - FACE_SYNC_WINDOW)
         newest, ids, vectors = seen, [], []
+        sealed: list = []
         for pk, vector, approved_at in rows.values_list("pk", "vector", "approved_at").iterator(
                 chunk_size=FACE_SYNC_CHUNK):
             newest = approved_at if newest is None else max(newest, approved_at)
             if pk in index:
                 continue
             ids.append(pk)
-            vectors.append(np.frombuffer(bytes(vector), dtype=np.float32))
+            sealed.append(vector)
             if len(ids) >= FACE_SYNC_CHUNK:
-                index.add(ids, np.vstack(vectors))
-                ids, vectors = [], []
+                _face_index_add(index, ids, sealed)
+                ids, sealed = [], []
         if ids:
-            index.add(ids, np.vstack(vectors))
+            _face_index_add(index, ids, sealed)
         _face_indexes[project.pk] = (index, newest)
         return index
+
+
+def _face_index_add(index, ids: list[int], sealed: list) -> None:
+    # The vectors are sealed per submission: one query fetches the chunk's keys.
+    vectors = FaceDescriptor._meta.get_field("vector").open_many(sealed)
+    index.add(ids, np.vstack([np.frombuffer(bytes(vector), dtype=np.float32) for vector in vectors]))
 
 
 def face_indexes_forget() -> None:
@@ -199,15 +228,17 @@ class SubmissionListPage:
 
 def _submission_api_rows(queryset):
     # The files and check results of the page in one query each: a page costs the same five
-    # queries whatever its size.
-    return queryset.select_related("project").prefetch_related(
+    # queries whatever its size. The rows' data keys come joined (`submission_api_rows_open`).
+    return queryset.select_related("project", "data_key__project_key").prefetch_related(
         Prefetch("files", queryset=StoredFile.objects.filter(superseded_at__isnull=True).order_by("created_at", "pk")),
         Prefetch("check_results", queryset=CheckResult.objects.order_by("created_at", "pk")),
     )
 
 
 def submission_get_for_api(*, project: Project, submission_id: str) -> Submission | None:
-    return _submission_api_rows(Submission.objects.filter(project=project, submission_id=submission_id)).first()
+    submission = _submission_api_rows(Submission.objects.filter(project=project, submission_id=submission_id)).first()
+    data_keys_remember([submission.data_key if submission else None])
+    return submission
 
 
 def submission_list_page(
@@ -220,7 +251,7 @@ def submission_list_page(
     """
     queryset = Submission.objects.filter(project=project)
     if filters.email:
-        queryset = queryset.filter(email=filters.email)
+        queryset = queryset.filter(email_key=submission_email_key(filters.email))
     if filters.userid:
         queryset = queryset.filter(userid=filters.userid)
     if filters.status:
@@ -234,6 +265,7 @@ def submission_list_page(
     rows = list(_submission_api_rows(queryset.order_by("-created_at", "-id"))[: count + 1])
     more = len(rows) > count
     rows = rows[:count]
+    data_keys_remember(row.data_key for row in rows)
     return SubmissionListPage(items=rows, next_key=keyset_encode(rows[-1].created_at, rows[-1].pk) if more else None)
 
 

@@ -5,8 +5,6 @@ changes, refuses with a documented code before writing anything, writes an audit
 every state change, and leaves no stored file behind when it raises.
 """
 
-import hashlib
-import hmac
 import logging
 import secrets
 from collections.abc import Iterator
@@ -24,10 +22,12 @@ from django.db import DatabaseError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from audit.services import Actor, audit_record, audit_redact
+from audit.services import AUDIT_PERSONAL_KEYS, Actor, audit_record, audit_redact
 from reviews.codes import RejectCode
 from reviews.models import ReviewDecision
 from webhooks.choices import WebhookTrigger
+from vault.fields import blob_seal
+from vault.services import data_key_destroy
 from webhooks.services import webhook_event_record
 
 from .bank import BankUnavailable, bank_adapter, bank_code_generate
@@ -40,6 +40,7 @@ from .images import ImageUpload
 from .inputs import PreStep2Input, Step1Input, Step2Input
 from .models import (
     API_KEY_PREFIX_LENGTH,
+    STORED_FILE_CONTEXT,
     ApiKey,
     BankVerification,
     CheckResult,
@@ -48,6 +49,7 @@ from .models import (
     StoredFile,
     Submission,
     api_key_hash,
+    lookup_hash,
 )
 from .names import name_normalise, names_match
 from .rules import RuleRejection, rules_evaluate
@@ -118,13 +120,9 @@ def submission_guard_applicant(
         raise SubmissionError(codes.REJECTED_SUBMISSION, email=email)
 
 
-def _keyed_hash(material: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), material.encode(), hashlib.sha256).hexdigest()
-
-
 def submission_identity_key(*, name: str, date_of_birth: str, issuing_country: str) -> str:
     """Keyed hash of the normalised identity: equal people give equal keys, the table leaks none."""
-    return _keyed_hash(f"{name_normalise(name)}|{date_of_birth}|{issuing_country}")
+    return lookup_hash(f"{name_normalise(name)}|{date_of_birth}|{issuing_country}")
 
 
 def submission_lookup_key(kind: str, value: str) -> str:
@@ -134,7 +132,7 @@ def submission_lookup_key(kind: str, value: str) -> str:
     spaces and dashes, as reviewers type them.
     """
     normalised = name_normalise(value or "")
-    return _keyed_hash(f"{kind}|{normalised}") if normalised else ""
+    return lookup_hash(f"{kind}|{normalised}") if normalised else ""
 
 
 def submission_lookup_keys_refresh(submission: Submission) -> None:
@@ -185,7 +183,8 @@ def submission_files_store(
             created_at=now,
         )
         try:
-            record.file.save(upload.extension, ContentFile(upload.data), save=False)
+            sealed = blob_seal(upload.data, key_id=submission.data_key_id, context=STORED_FILE_CONTEXT)
+            record.file.save(upload.extension, ContentFile(sealed), save=False)
         except Exception as exc:
             logger.exception("storage refused the %s image of %s", kind, submission.submission_id)
             raise SubmissionError(error_code) from exc
@@ -398,7 +397,7 @@ def submission_prestep2(*, project: Project, actor: Actor, data: PreStep2Input) 
         defaults={
             "bank_code": data.bank_code,
             "account_number_masked": _account_mask(data.account_number),
-            "account_number_hash": hashlib.sha256(data.account_number.encode()).hexdigest(),
+            "account_number_hash": lookup_hash(f"account|{data.bank_code}|{data.account_number}"),
             "user_name": data.user_name,
             "account_holder_name": deposit.account_holder_name,
             "code_hash": bank_code_hash(submission_id=submission.submission_id, code=code),
@@ -749,9 +748,6 @@ ERASABLE_PARTS: dict[str, tuple[str, ...]] = {
     "address_image": (FileKind.ADDRESS,),
     "data": (),
 }
-# Audit values of these keys are personal; an erasure blanks them in the trail too.
-PERSONAL_AUDIT_KEYS = frozenset({"email", "name", "date_of_birth", "date_of_issue", "date_of_expiry",
-                                 "document_number", "identity_number", "nationality", "gender", "address"})
 
 
 def _erase_files(submission: Submission, kinds: tuple[str, ...]) -> int:
@@ -775,7 +771,7 @@ def _erase_data(submission: Submission, actor: Actor) -> None:
     ReviewDecision.objects.filter(submission=submission).update(edits={}, internal_note="")
     # The audit rows keep their place in the tamper-evident chain: the values are blanked and a
     # chained `audit_redacted` event proves which rows were, and that nothing else changed.
-    audit_redact(submission=submission, keys=PERSONAL_AUDIT_KEYS, actor=actor)
+    audit_redact(submission=submission, keys=AUDIT_PERSONAL_KEYS, actor=actor)
 
 
 @transaction.atomic
@@ -804,6 +800,10 @@ def submission_erase(*, project: Project, submission_id: str, actor: Actor, part
     audit_record(actor=actor, action="erased" if everything else "partially_erased", submission=submission,
                  after={"parts": list(parts), "files": erased_files})
     submission_notify(submission=submission, trigger=WebhookTrigger.DELETE)
+    if everything and submission.data_key_id is not None:
+        # Crypto-shredding: whatever of this submission is still sealed somewhere (a backup, an
+        # object a failed storage delete left behind) no longer opens with any key that remains.
+        data_key_destroy(data_key_id=submission.data_key_id)
     return submission
 
 

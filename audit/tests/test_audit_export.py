@@ -74,9 +74,10 @@ def test_one_line_per_event_in_chain_order_then_the_unsealed(record, project):
         "prev_hash": sealed.prev_hash,
         "hash": sealed.hash,
         "before": {},
-        "after": {"email": "anna@example.com"},
+        "after": sealed.after,  # as stored: the email sealed, so the export verifies without keys
         "content_nonce": sealed.content_nonce,
     }
+    assert sealed.after_plain == {"email": "anna@example.com"}
     assert (lines[3]["hash"], lines[3]["prev_hash"], lines[3]["content_digest"]) == (None, None, None)
 
 

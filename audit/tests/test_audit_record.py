@@ -62,7 +62,8 @@ def test_audit_record_for_a_submission_takes_its_project():
     event = AuditEvent.objects.get(pk=event.pk)
     assert (event.actor_type, event.actor_user, event.actor_api_key, event.actor_label) == ("user", user, None, "rita")
     assert (event.action, event.submission, event.project) == ("edited", submission, submission.project)
-    assert (event.before, event.after) == ({"name": "Ana"}, {"name": "Anna"})
+    assert (event.before_plain, event.after_plain) == ({"name": "Ana"}, {"name": "Anna"})
+    assert event.after["name"].startswith("sealed:")  # personal values are stored encrypted
     assert event.created_at is not None
 
 

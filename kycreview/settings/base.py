@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "audit",
+    "vault",
     "documents",
     "submissions",
     "reviews",
@@ -356,6 +357,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Two-factor login (TOTP, django-otp) for everyone who signs in to the workspace. The demo of
 # `make run` may relax it (KYC_REQUIRE_2FA=0); production settings refuse to.
 KYC_REQUIRE_2FA = env.bool("KYC_REQUIRE_2FA", default=True)
+# Encryption at rest (vault/, docs/security.md "Keys"): master keys as `id:base64key,...`, the current
+# one first; they wrap the per-project keys. Without them only a demo may derive one from SECRET_KEY.
+KYC_MASTER_KEYS = env("KYC_MASTER_KEYS", default="")
+KYC_MASTER_KEY_FROM_SECRET = env.bool("KYC_MASTER_KEY_FROM_SECRET", default=False)
 OTP_TOTP_ISSUER = env("KYC_TOTP_ISSUER", default="kycreview")
 # Content-Security-Policy (django-csp): scripts only from our own static files, never inline;
 # styles may be inline (the admin's own templates use style attributes; a style cannot run code).

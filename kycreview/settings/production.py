@@ -27,3 +27,5 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="kycreview@localho
 
 # Two-factor sign-in is not optional in production (docs/security.md).
 KYC_REQUIRE_2FA = True
+# Production never derives its master key: KYC_MASTER_KEYS must be set (vault/selectors.py).
+KYC_MASTER_KEY_FROM_SECRET = False

@@ -39,3 +39,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # The in-memory test database is shared with the live server thread; the file-oriented
     # options of base.py (WAL, IMMEDIATE) do not apply to it.
     DATABASES["default"]["OPTIONS"] = {}  # noqa: F405
+KYC_MASTER_KEY_FROM_SECRET = True

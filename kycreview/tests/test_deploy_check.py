@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from vault.crypto import master_key_generate
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -16,6 +18,7 @@ def production_env(tmp_path) -> dict:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "kyc.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "KYC_MASTER_KEYS": master_key_generate("deploy"),
     }
 
 
@@ -26,6 +29,15 @@ def test_check_deploy_is_clean(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_run_without_a_master_key(tmp_path):
+    env = {key: value for key, value in production_env(tmp_path).items() if key != "KYC_MASTER_KEYS"}
+    env["KYC_MASTER_KEY_FROM_SECRET"] = "1"  # an environment cannot make production derive one
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "vault.E001" in result.stderr and "KYC_MASTER_KEYS is not set" in result.stderr
 
 
 def test_production_keeps_two_factor_hsts_secure_cookies_and_the_csp(tmp_path):

@@ -117,7 +117,7 @@ def test_only_changed_fields_are_edited(reviewer_client, pending):
     assert pending.entered_data["name"] == "Anna Maria Nowak"
     assert ReviewDecision.objects.get(submission=pending).edits == {"name": "Anna Maria Nowak"}
     edited = AuditEvent.objects.get(submission=pending, action="edited")
-    assert edited.before == {"name": "Anna Nowak"} and edited.after == {"name": "Anna Maria Nowak"}
+    assert edited.before_plain == {"name": "Anna Nowak"} and edited.after_plain == {"name": "Anna Maria Nowak"}
 
 
 def test_edited_birth_date_under_the_age_limit_rejects_with_id_info_not_of_age(reviewer_client):

@@ -234,8 +234,8 @@ def test_an_edited_birth_date_under_the_age_limit_rejects_an_approval(make_proje
     )
     edited, decided = audit_rows(submission)
     assert (edited.action, edited.actor_label) == ("edited", "rita")
-    assert edited.before == {"date_of_birth": "1990-04-12"}
-    assert edited.after == {"date_of_birth": "2015-04-12"}
+    assert edited.before_plain == {"date_of_birth": "1990-04-12"}
+    assert edited.after_plain == {"date_of_birth": "2015-04-12"}
     assert decided.action == "review_rejected"
     assert decided.after["reject_codes"] == ["id_info_notOfAge"]
 
@@ -317,8 +317,8 @@ def test_edits_that_break_no_rule_keep_the_reviewers_decision(make_project, revi
     assert submission.identity_key != key_before
     assert review.edits == {"name": "Anna Nowak", "date_of_birth": "1991-04-12", "document_number": "AB123456"}
     edited, approved = audit_rows(submission)
-    assert edited.before == {"name": "Ana Nowak", "date_of_birth": "1990-04-12", "document_number": ""}
-    assert edited.after == review.edits
+    assert edited.before_plain == {"name": "Ana Nowak", "date_of_birth": "1990-04-12", "document_number": ""}
+    assert edited.after_plain == review.edits
     assert approved.action == "review_approved"
 
 

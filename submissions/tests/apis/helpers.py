@@ -86,7 +86,7 @@ def prestep2_deposit(client, submission_id: str, *, user_name="Kim Minsu", accou
 # The API tests need committed data (the live server reads it from its own connection).
 # Restricting the flush between tests to the apps they write keeps PostgreSQL fast: without
 # `available_apps`, every flush re-runs post_migrate for every app (content types, permissions).
-API_DB = pytest.mark.django_db(transaction=True, available_apps=["audit", "submissions", "reviews", "webhooks"])
+API_DB = pytest.mark.django_db(transaction=True, available_apps=["audit", "vault", "submissions", "reviews", "webhooks"])
 
 
 @functools.cache

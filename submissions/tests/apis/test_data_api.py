@@ -103,8 +103,8 @@ def test_patch_edits_data_with_an_audit_row(api):
     item = one(client, submission_id)
     assert item["data"]["full_name"] == "Anna Maria Nowak" and item["data"]["date_of_birth"] == "1990-04-13"
     edited = AuditEvent.objects.get(submission__submission_id=submission_id, action="edited")
-    assert edited.before == {"name": "Anna Nowak", "date_of_birth": "1990-04-12"}
-    assert edited.after == {"name": "Anna Maria Nowak", "date_of_birth": "1990-04-13"}
+    assert edited.before_plain == {"name": "Anna Nowak", "date_of_birth": "1990-04-12"}
+    assert edited.after_plain == {"name": "Anna Maria Nowak", "date_of_birth": "1990-04-13"}
     assert "ops-anna" in edited.actor_label
 
 

@@ -50,7 +50,8 @@ def test_step1_audit_rows_name_the_actor_and_the_change(make_project, system_act
     # then
     created, completed = AuditEvent.objects.filter(submission=answer.submission).order_by("id")
     assert (created.actor_type, created.actor_label, created.project_id) == ("system", "test", project.pk)
-    assert created.after == {"status": "incomplete", "email": "anna@example.com"}
+    assert created.after_plain == {"status": "incomplete", "email": "anna@example.com"}
+    assert created.after["email"].startswith("sealed:")  # stored encrypted with the submission's key
     assert completed.after == {"id_type": "passport", "issuing_country": "POL"}
 
 

@@ -1,0 +1,187 @@
+"""What an attacker holding a database dump or the image store learns: nothing personal.
+
+Real requests through the live server (committed data, so `pg_dump` sees it), the real checks on a
+generated passport, a reviewer's edits and note, a Korean bank-account check; then the dump and
+the storage are searched for every personal value and image.
+"""
+
+import base64
+import os
+import shutil
+import subprocess
+
+import pytest
+from django.core.files.storage import default_storage
+from django.db import connection
+
+from audit.services import Actor
+from conftest import require_system
+from reviews.choices import Decision
+from reviews.services import review_decide
+from submissions.models import StoredFile, Submission
+from submissions.services import submission_erase
+from submissions.tests.apis.helpers import (
+    API_DB,
+    PRESTEP2,
+    media_files,
+    step1_ok,
+    step2_ok,
+    submission_row,
+)
+from vault.crypto import VaultError, blob_is_sealed, key_unwrap, unseal
+from vault.fields import SEALED_TOKEN_PREFIX
+from vault.models import DataKey, ProjectKey
+from vault.selectors import master_keys
+from verification.generator import generate_document, holder_selfie
+
+from .conftest import vault_caches_clear
+
+pytestmark = API_DB
+
+REVIEWER = Actor.system("test reviewer")
+HOLDER = {"surname": "WISNIEWSKA", "given_names": "KATARZYNA", "document_number": "EK4417720",
+          "birth_date": "1987-06-15"}
+EMAIL = "katarzyna.wisniewska@example.com"
+ADDRESS = "ul. Zlota 44, 00-120 Warszawa"
+EDITED_ADDRESS_NOTE = "confirmed by phone with Katarzyna on +48 601 555 123"
+BANK_HOLDER = "Park Jiwoo"
+
+
+def database_dump() -> str:
+    """The whole database as an attacker copying it would get it, as text (binary columns in hex)."""
+    if connection.vendor == "postgresql":
+        require_system(shutil.which("pg_dump") is not None, "pg_dump (postgresql-client)")
+        db = connection.settings_dict
+        env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+        command = ["pg_dump", "--data-only", "--no-owner", "-h", db.get("HOST") or "127.0.0.1",
+                   "-p", str(db.get("PORT") or 5432), "-U", db.get("USER") or "postgres", db["NAME"]]
+        return subprocess.run(command, capture_output=True, check=True, env=env, timeout=120).stdout.decode()
+    return "\n".join(connection.connection.iterdump())
+
+
+def forms_of(value: str) -> set[str]:
+    """How a value can appear in a dump: as text in any case, or hex-encoded in a binary column."""
+    forms = {value.lower(), value.encode().hex()}
+    forms.add(base64.b64encode(value.encode()).decode().lower()[:12])  # base64 inside JSON
+    return {form for form in forms if len(form) >= 6}
+
+
+@pytest.mark.image_checks
+def test_a_database_dump_and_the_image_store_hold_no_plaintext_personal_value_or_image(api):
+    client, bank_client = api(), api(account_occupancy_kor=True)
+    passport = generate_document("passport", seed=41, country="POL", **HOLDER)
+    selfie = holder_selfie(passport, seed=41)
+    submission_id = step1_ok(client, email=EMAIL, country="POL", id_type="passport", image=passport.front)
+    body = step2_ok(client, submission_id, name="Katarzyna Wisniewska", date_of_birth="1987-06-15", face=selfie,
+                    formatted_address=ADDRESS, document_number=HOLDER["document_number"])
+    assert body["kycStatus"] == "pending", body
+    submission = submission_row(submission_id)
+    assert submission.extracted_data.get("document_number") == HOLDER["document_number"]  # the OCR read it
+    review_decide(submission_id=submission_id, actor=REVIEWER, decision=Decision.APPROVE,
+                  note=EDITED_ADDRESS_NOTE, edits={"date_of_issue": "2019-03-04", "identity_number": "87061512345"})
+    korean = step1_ok(bank_client, email="jiwoo.park@example.com", country="KOR", id_type="government_id")
+    response = bank_client.post_json(PRESTEP2, {"submissionId": korean, "requestType": "occupancy",
+                                           "userName": BANK_HOLDER, "bankCode": "004",
+                                           "accountNumber": "1234567890"})
+    assert response.status_code == 200, response.text
+
+    dump = database_dump().lower()
+    personal = [EMAIL, "jiwoo.park@example.com", HOLDER["surname"], HOLDER["given_names"],
+                HOLDER["document_number"], "1987-06-15", "870615", ADDRESS, "Zlota 44", EDITED_ADDRESS_NOTE,
+                "87061512345", "2019-03-04", BANK_HOLDER]
+    found = sorted(value for value in personal for form in forms_of(value) if form in dump)
+    assert found == [], f"plaintext personal values in the dump: {found}"
+    # The search works: the dump is the real one, and plain values are found in it.
+    assert submission_id in dump and any(form in dump for form in forms_of(client.project.name))
+
+    uploads = {"id front": passport.front, "selfie": selfie}
+    for name, data in uploads.items():
+        assert data[:64].hex() not in dump, f"the {name} image is in the database"
+    stored = media_files()
+    assert len(stored) >= 3  # ID front, selfie, Korean ID
+    for path in stored:
+        with default_storage.open(path, "rb") as handle:
+            content = handle.read()
+        assert blob_is_sealed(content), f"{path} is not sealed"
+        assert not content.startswith((b"\xff\xd8", b"\x89PNG")), path
+        assert all(data[64:1024] not in content for data in uploads.values())
+
+
+def sealed_blobs_of(submission: Submission) -> list[bytes]:
+    """Every ciphertext of one submission, as a backup taken before its erasure would keep it."""
+    blobs = []
+    tables = (("submissions_submission", "id", ("email", "extracted_data", "entered_data")),
+              ("submissions_checkresult", "submission_id", ("evidence", "message")),
+              ("submissions_facedescriptor", "submission_id", ("vector",)),
+              ("reviews_reviewdecision", "submission_id", ("edits", "internal_note")))
+    with connection.cursor() as cursor:
+        for table, key, columns in tables:
+            for column in columns:
+                cursor.execute(f"SELECT {column} FROM {table} WHERE {key} = %s", [submission.pk])  # noqa: S608
+                blobs += [bytes(row[0]) for row in cursor.fetchall() if row[0] is not None]
+        cursor.execute("SELECT after FROM audit_auditevent WHERE submission_id = %s", [submission.pk])
+        for (after,) in cursor.fetchall():
+            text = after if isinstance(after, str) else str(after)
+            blobs += [base64.b64decode(token.split('"')[0].split("'")[0])
+                      for token in text.split(SEALED_TOKEN_PREFIX)[1:]]
+    for stored in StoredFile.objects.filter(submission=submission):
+        with default_storage.open(stored.file.name, "rb") as handle:
+            blobs.append(handle.read())
+    return blobs
+
+
+def every_remaining_data_key() -> list[bytes]:
+    """Every data key an attacker holding the database and every master key could still unwrap."""
+    project_keys = []
+    for project_key in ProjectKey.objects.exclude(wrapped=None):
+        for master in master_keys():
+            try:
+                project_keys.append(key_unwrap(master.secret, bytes(project_key.wrapped), label=project_key.label))
+            except VaultError:
+                continue
+    data_keys = []
+    for data_key in DataKey.objects.exclude(wrapped=None):
+        for project_key in project_keys:
+            try:
+                data_keys.append(key_unwrap(project_key, bytes(data_key.wrapped), label=data_key.label))
+            except VaultError:
+                continue
+    return data_keys
+
+
+def opens_with_any(blob: bytes, keys: list[bytes]) -> bool:
+    contexts = [b"submissions.submission.email", b"submissions.submission.extracted_data",
+                b"submissions.submission.entered_data", b"submissions.checkresult.evidence",
+                b"submissions.checkresult.message", b"submissions.facedescriptor.vector",
+                b"reviews.reviewdecision.edits", b"reviews.reviewdecision.internal_note",
+                b"audit.auditevent.values", b"submissions.storedfile.file"]
+    for key in keys:
+        for context in contexts:
+            try:
+                unseal(key, blob, context=context)
+                return True
+            except VaultError:
+                continue
+    return False
+
+
+def test_an_erased_submission_cannot_be_decrypted_with_the_keys_that_remain(api):
+    client = api(face_duplicate_verification=True)
+    submission_id = step1_ok(client, email="erase.me@example.com")
+    step2_ok(client, submission_id, name="Erin Erased", date_of_birth="1979-01-02")
+    review_decide(submission_id=submission_id, actor=REVIEWER, decision=Decision.APPROVE,
+                  note="erase me too", edits={"identity_number": "790102-1234567"})
+    keep_id = step1_ok(client, email="keep.me@example.com")  # another submission of the same project
+    submission = submission_row(submission_id)
+    backup = sealed_blobs_of(submission)
+    assert len(backup) >= 6
+    assert all(opens_with_any(blob, every_remaining_data_key()) for blob in backup)  # the test can fail
+
+    submission_erase(project=client.project, submission_id=submission_id, actor=REVIEWER)
+    vault_caches_clear()
+
+    assert DataKey.objects.get(pk=submission.data_key_id).wrapped is None
+    remaining = every_remaining_data_key()
+    assert remaining  # the other submission's key, the project's key and the master key remain
+    assert not any(opens_with_any(blob, remaining) for blob in backup)
+    assert submission_row(keep_id).email == "keep.me@example.com"
