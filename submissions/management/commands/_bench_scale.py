@@ -11,9 +11,12 @@ the workspace's keyset page avoids. `GET /v3/submission` is timed through the wh
 the project's API key.
 """
 
+import json
 import statistics
 import time
+import uuid
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.messages.storage.fallback import FallbackStorage
@@ -26,8 +29,14 @@ from kycreview.keyset import keyset_encode
 from reviews.models import ProjectMembership
 from reviews.selectors import queue_cursor_encode
 from reviews.views.queue import review_queue_view
-from submissions.models import Project, Submission
+from submissions.models import Project, Submission, submission_email_key
+from vault.selectors import DATA_KEY_ROW_FIELDS, data_key_cache, project_key_cache
+from vault.crypto import key_new, key_wrap, seal
+from vault.models import DataKey
+from vault.selectors import project_key_plain
+from vault.services import project_key_current
 
+from ._bench_vault import join_cost_ms, vault_clock
 from ._measure import api_client, rolled_back
 
 QUEUE_RATIO_TARGET = 1.5
@@ -35,10 +44,10 @@ QUEUE_QUERY_TARGET = 10
 QUEUE_SPEEDUP_TARGET = 10.0
 
 # Column -> SQL over the series number `g` (PostgreSQL). Columns not named here take their
-# default: NULL where nullable, '' for text, '[]' / '{}' for JSON.
+# default: NULL where nullable, '' for text, '[]' / '{}' for JSON. The sealed columns, the data key
+# and the email's hash come from `SEALED_SEED`, computed in Python as the service would.
 SEED_COLUMNS = {
     "submission_id": "gen_random_uuid()::text",
-    "email": "'applicant' || g || '@example.com'",
     "userid": "'user-' || g",
     "requested_id_type": "'passport'",
     "id_type": "(ARRAY['passport','government_id','drivers_license','passport'])[1 + g % 4]",
@@ -52,32 +61,73 @@ SEED_COLUMNS = {
     "step2_completed_at": "CASE WHEN g % 5 <> 1 THEN now() - (g * interval '31 seconds') + interval '2 minutes' END",
     "decided_at": "CASE WHEN g % 5 >= 2 THEN now() - (g * interval '31 seconds') + interval '1 hour' END",
     "reject_codes": "CASE WHEN g % 5 = 4 THEN '[\"id_image_badImage\"]'::jsonb ELSE '[]'::jsonb END",
-    "entered_data": "jsonb_build_object('name', 'Applicant ' || g, 'date_of_birth', '1990-01-01')",
     "overall_score": "(g % 100)::float",
 }
+# Columns filled from arrays (one element a row) -> their SQL type.
+SEALED_SEED = {"data_key_id": "uuid", "email": "bytea", "email_key": "text", "entered_data": "bytea"}
+SEED_CHUNK = 50_000
+
+
+def _seed_chunk(project: Project, first: int, last: int) -> dict[str, list]:
+    """Each row its own data key (wrapped by the project key), and its email and data sealed with it."""
+    project_key = project_key_current(project_id=project.pk)
+    project_plain = project_key_plain(project_key)
+    keys, wrapped, columns = [], [], {name: [] for name in SEALED_SEED}
+    email_context = Submission._meta.get_field("email").context
+    entered_context = Submission._meta.get_field("entered_data").context
+    for g in range(first, last + 1):
+        key_id, key = uuid.uuid4(), key_new()
+        keys.append(key_id)
+        wrapped.append(key_wrap(project_plain, key, label=DataKey(id=key_id).label))
+        email = f"applicant{g}@example.com"
+        entered = json.dumps({"name": f"Applicant {g}", "date_of_birth": "1990-01-01"}).encode()
+        columns["data_key_id"].append(key_id)
+        columns["email"].append(seal(key_id, key, email.encode(), context=email_context))
+        columns["email_key"].append(submission_email_key(email))
+        columns["entered_data"].append(seal(key_id, key, entered, context=entered_context))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{DataKey._meta.db_table}" (id, project_key_id, wrapped, created_at) '
+            "SELECT k, %s, w, now() FROM unnest(%s::uuid[], %s::bytea[]) AS t(k, w)",
+            [project_key.pk, keys, wrapped],
+        )
+    return columns
 
 
 def _seed(project: Project, first: int, last: int) -> None:
+    for start in range(first, last + 1, SEED_CHUNK):
+        _seed_rows(project, start, min(last, start + SEED_CHUNK - 1))
+    with connection.cursor() as cursor:
+        cursor.execute(f'ANALYZE "{Submission._meta.db_table}"')
+        cursor.execute(f'ANALYZE "{DataKey._meta.db_table}"')
+
+
+def _seed_rows(project: Project, first: int, last: int) -> None:
     columns, values = ["project_id"], [str(project.pk)]
     for field in Submission._meta.concrete_fields:
         if field.primary_key or field.column == "project_id":
             continue
         columns.append(field.column)
-        if field.column in SEED_COLUMNS:
-            values.append(SEED_COLUMNS[field.column])
+        if field.column in SEALED_SEED:
+            values.append(f"t.{field.column}")
+        elif field.column in SEED_COLUMNS:
+            values.append(SEED_COLUMNS[field.column].replace("%", "%%"))  # the statement has parameters
         elif field.null:
             values.append("NULL")
         elif field.get_internal_type() == "JSONField":
             values.append("'[]'::jsonb" if field.default is list else "'{}'::jsonb")
         else:
             values.append("''")
+    arrays = _seed_chunk(project, first, last)
+    names = list(SEALED_SEED)
+    unnest = ", ".join(f"%s::{SEALED_SEED[name]}[]" for name in names)
     table = Submission._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f'INSERT INTO "{table}" ({", ".join(columns)}) SELECT {", ".join(values)} '
-            f"FROM generate_series({first}, {last}) AS g"
+            f"FROM unnest(%s::int[], {unnest}) AS t(g, {', '.join(names)})",
+            [list(range(first, last + 1)), *(arrays[name] for name in names)],
         )
-        cursor.execute(f'ANALYZE "{table}"')
 
 
 class StockSubmissionAdmin(admin.ModelAdmin):
@@ -95,8 +145,8 @@ class StockSubmissionAdmin(admin.ModelAdmin):
         "step2_completed_at",
     )
     list_filter = ("status", "project", "id_type", "issuing_country")
-    search_fields = ("=submission_id", "=email", "=userid")
-    list_select_related = ("project",)
+    search_fields = ("=submission_id", "=userid")
+    list_select_related = ("project", "data_key__project_key")
     ordering = ("step2_completed_at", "id")
 
 
@@ -110,8 +160,9 @@ def _request(path: str, user, query: dict | None = None, session_key: str | None
     return request
 
 
-def _timed(render, path: str, user, repeat: int, query: dict | None = None) -> tuple[float, int]:
-    """Median milliseconds of a full render, and its SQL statement count (savepoints excluded).
+def _timed(render, path: str, user, repeat: int, query: dict | None = None) -> tuple[float, int, float]:
+    """Median milliseconds of a full render, its SQL statement count (savepoints excluded), and the
+    median milliseconds of it spent in the vault (`_bench_vault`), keys not cached as in a new process.
 
     Reading the session and the user is part of each timed request, as in the middleware.
     """
@@ -119,28 +170,31 @@ def _timed(render, path: str, user, repeat: int, query: dict | None = None) -> t
     session.save()
     session_key = session.session_key
     render(_request(path, user, query, session_key=session_key))  # warm: templates, plans
-    times, statements = [], 0
-    for _ in range(repeat):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            render(_request(path, user, query, session_key=session_key))
-            times.append((time.perf_counter() - started) * 1000)
-        statements = sum(1 for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE")))
-    return statistics.median(times), statements
+    return _measured(lambda: render(_request(path, user, query, session_key=session_key)), repeat)
 
 
-def _timed_api(client, query: dict, repeat: int) -> tuple[float, int]:
-    """Median milliseconds of one GET /v3/submission through the whole stack, and its query count."""
-    client.get("/v3/submission", query)  # warm
-    times, statements = [], 0
-    for _ in range(repeat):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            response = client.get("/v3/submission", query)
-            times.append((time.perf_counter() - started) * 1000)
+def _timed_api(client, query: dict, repeat: int) -> tuple[float, int, float]:
+    """As `_timed`, for one GET /v3/submission through the whole stack."""
+    def call():
+        response = client.get("/v3/submission", query)
         assert response.status_code == 200, response.content
+
+    call()  # warm
+    return _measured(call, repeat)
+
+
+def _measured(call, repeat: int) -> tuple[float, int, float]:
+    times, vault_times, statements = [], [], 0
+    for _ in range(repeat):
+        data_key_cache.clear()
+        project_key_cache.clear()
+        with CaptureQueriesContext(connection) as queries, vault_clock() as clock:
+            started = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - started) * 1000)
+        vault_times.append(clock.seconds * 1000)
         statements = sum(1 for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE")))
-    return statistics.median(times), statements
+    return statistics.median(times), statements, statistics.median(vault_times)
 
 
 def bench_at_scale(*, sizes: tuple[int, ...] = (1_000, 1_000_000), repeat: int = 5) -> dict[str, list[dict]]:
@@ -172,14 +226,18 @@ def bench_at_scale(*, sizes: tuple[int, ...] = (1_000, 1_000_000), repeat: int =
             deep = pending.count() // 2
             middle = pending[deep]  # untimed: where a reviewer half-way down the queue would be
             stock_query = {"status__exact": "pending", "project__id__exact": str(project.pk)}
-            queue_ms, queue_queries = _timed(render_queue, "/admin/review/queue/", reviewer, repeat)
-            deep_ms, _ = _timed(
+            queue_ms, queue_queries, queue_vault_ms = _timed(render_queue, "/admin/review/queue/", reviewer, repeat)
+            queue_join_ms = join_cost_ms(
+                pending[: settings.KYC_REVIEW_QUEUE_PAGE_SIZE + 1], joined=("data_key__project_key",),
+                fields=("submission_id", "email", *DATA_KEY_ROW_FIELDS), repeat=repeat,
+            )
+            deep_ms, _, _ = _timed(
                 render_queue, "/admin/review/queue/", reviewer, repeat, {"after": queue_cursor_encode(middle)}
             )
-            stock_ms, stock_queries = _timed(
+            stock_ms, stock_queries, _ = _timed(
                 stock_changelist, "/admin/submissions/submission/", operator, repeat, stock_query
             )
-            stock_deep_ms, _ = _timed(
+            stock_deep_ms, _, _ = _timed(
                 stock_changelist,
                 "/admin/submissions/submission/",
                 operator,
@@ -195,18 +253,24 @@ def bench_at_scale(*, sizes: tuple[int, ...] = (1_000, 1_000_000), repeat: int =
                     "stock_ms": stock_ms,
                     "stock_queries": stock_queries,
                     "stock_deep_ms": stock_deep_ms,
+                    "vault_ms": queue_vault_ms + queue_join_ms,
                 }
             )
             newest = Submission.objects.filter(project=project).order_by("-created_at", "-id")
             halfway = newest[newest.count() // 2]
-            first_ms, first_queries = _timed_api(client, {"count": 20}, repeat)
-            deep_list_ms, _ = _timed_api(
+            first_ms, first_queries, first_vault_ms = _timed_api(client, {"count": 20}, repeat)
+            first_join_ms = join_cost_ms(
+                newest[:21], joined=("data_key__project_key",),
+                fields=("submission_id", "email", "entered_data", *DATA_KEY_ROW_FIELDS), repeat=repeat,
+            )
+            deep_list_ms, _, _ = _timed_api(
                 client, {"count": 20, "nextpage_key": keyset_encode(halfway.created_at, halfway.pk)}, repeat
             )
-            status_ms, _ = _timed_api(client, {"count": 20, "status": "rejected"}, repeat)
-            email_ms, _ = _timed_api(client, {"email": f"applicant{size // 3}@example.com"}, repeat)
+            status_ms, _, _ = _timed_api(client, {"count": 20, "status": "rejected"}, repeat)
+            email_ms, _, _ = _timed_api(client, {"email": f"applicant{size // 3}@example.com"}, repeat)
             api_rows.append({"size": size, "first_ms": first_ms, "queries": first_queries, "deep_ms": deep_list_ms,
-                             "status_ms": status_ms, "email_ms": email_ms})
+                             "status_ms": status_ms, "email_ms": email_ms,
+                             "vault_ms": first_vault_ms + first_join_ms})
     return {"queue": rows, "list": api_rows}
 
 
