@@ -347,7 +347,7 @@ class Submission(fsm.ConcurrentTransitionMixin, TimeStampedModel):
     cf1 = models.CharField(max_length=255, blank=True)
     cf2 = models.CharField(max_length=255, blank=True)
     cf3 = models.CharField(max_length=255, blank=True)
-    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    client_ip = SealedField(help_text="The applicant's address at Step 1 (personal data: sealed).")
     requested_id_type = models.CharField(max_length=20, help_text="idType as sent at Step 1.")
     id_type = models.CharField(max_length=20, choices=IdType.choices, blank=True, help_text="Resolved document type.")
     issuing_country = models.CharField(max_length=3)

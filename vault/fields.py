@@ -92,7 +92,7 @@ class SealedField(models.BinaryField):
         return f"{self.model._meta.label_lower}.{self.name}".encode()
 
     def empty(self) -> Any:
-        return self.get_default() if self.has_default() else ("" if self.codec == "text" else None)
+        return self.get_default() if self.has_default() else {"text": "", "bytes": b""}.get(self.codec)
 
     def is_empty(self, value: Any) -> bool:
         return value is None or (not isinstance(value, (int, float, bool)) and len(value) == 0)

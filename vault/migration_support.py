@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 
 from .crypto import blob_is_sealed
 from .fields import blob_open, blob_seal
@@ -35,14 +36,17 @@ def sealed_fields_fill(apps, app_label: str, model_name: str, names: Iterable[st
 
 
 def sealed_fields_drain(apps, app_label: str, model_name: str, names: Iterable[str], *,
-                        related: str | None = None) -> None:
-    """Backward: copy each sealed `<name>` back into `<name>_plain`."""
+                        related: str | None = None, nullable: Iterable[str] = ()) -> None:
+    """Backward: copy each sealed `<name>` back into `<name>_plain`; an empty value becomes the sealed
+    field's own empty ("", {}, b""), or NULL for the `nullable` columns (as they were before)."""
     model = apps.get_model(app_label, model_name)
     rows = model.objects.select_related(related) if related else model.objects.all()
     for row in rows.iterator(chunk_size=BATCH):
         for name in names:
             value = getattr(row, name)
-            setattr(row, f"{name}_plain", value if value is not None else b"")
+            if _is_empty(value):
+                value = None if name in nullable else model._meta.get_field(name).empty()
+            setattr(row, f"{name}_plain", value)
         row.save(update_fields=[f"{name}_plain" for name in names])
 
 
@@ -57,7 +61,7 @@ def submission_keys_create(apps, email_key) -> None:
 
 def stored_files_seal(apps, context: bytes, *, forward: bool = True) -> None:
     """Rewrite each stored image sealed (forward) or plain (backward): the new object is saved
-    under a new name before the old one is deleted, so a crash loses nothing."""
+    under a new name, and the old one deleted after the migration commits, so a failure loses nothing."""
     stored_model = apps.get_model("submissions", "StoredFile")
     for row in stored_model.objects.select_related("submission").iterator(chunk_size=BATCH):
         try:
@@ -76,4 +80,5 @@ def stored_files_seal(apps, context: bytes, *, forward: bool = True) -> None:
         old = row.file.name
         row.file.name = default_storage.save(old, ContentFile(data))
         row.save(update_fields=["file"])
-        default_storage.delete(old)
+        # Only once the rows naming the new objects are committed: a failed migration keeps the old ones.
+        transaction.on_commit(lambda old=old: default_storage.delete(old))

@@ -1,7 +1,7 @@
 # Encryption at rest (vault/): a decision's corrected data and internal note are sealed with the
 # submission's data key (see submissions 0005 for the pattern).
 
-from django.db import migrations
+from django.db import migrations, models
 
 import vault.fields
 from vault import migration_support
@@ -32,6 +32,11 @@ class Migration(migrations.Migration):
     operations = [
         *(migrations.RenameField(model_name="reviewdecision", old_name=name, new_name=f"{name}_plain")
           for name, _ in SEALED),
+        # Nullable while both exist, so that dropping them (0004) can be reversed.
+        migrations.AlterField(model_name="reviewdecision", name="internal_note_plain",
+                              field=models.TextField(blank=True, null=True)),
+        migrations.AlterField(model_name="reviewdecision", name="edits_plain",
+                              field=models.JSONField(blank=True, default=dict, null=True)),
         *(migrations.AddField(model_name="reviewdecision", name=name,
                               field=vault.fields.SealedField(blank=True, **options)) for name, options in SEALED),
         migrations.RunPython(forward, backward),

@@ -23,6 +23,18 @@ SEALED = (
     ("facedescriptor", "vector", {"codec": "bytes", "key_from": "submission.data_key_id"}, "submission"),
 )
 STORED_FILE_CONTEXT = b"submissions.storedfile.file"
+# The plaintext columns as they were, made nullable while both exist: 0006 can then drop them and
+# still be reversed (a column re-added for the way back needs no value for rows it never had).
+PLAIN = {
+    ("submission", "email"): models.EmailField(max_length=254, null=True),
+    ("submission", "extracted_data"): models.JSONField(blank=True, default=dict, null=True),
+    ("submission", "entered_data"): models.JSONField(blank=True, default=dict, null=True),
+    ("checkresult", "message"): models.TextField(blank=True, null=True),
+    ("checkresult", "evidence"): models.JSONField(blank=True, default=dict, null=True),
+    ("bankverification", "user_name"): models.CharField(max_length=100, null=True),
+    ("bankverification", "account_holder_name"): models.CharField(max_length=100, null=True),
+    ("facedescriptor", "vector"): models.BinaryField(null=True),
+}
 
 
 def email_key(email: str) -> str:
@@ -72,6 +84,8 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, editable=False, help_text="Keyed hash of the email.", max_length=64),
         ),
         *(migrations.RenameField(model_name=model, old_name=name, new_name=f"{name}_plain")
+          for model, name, _, _ in SEALED),
+        *(migrations.AlterField(model_name=model, name=f"{name}_plain", field=PLAIN[model, name])
           for model, name, _, _ in SEALED),
         *(migrations.AddField(model_name=model, name=name, field=vault.fields.SealedField(blank=True, **options))
           for model, name, options, _ in SEALED),
