@@ -32,6 +32,7 @@ blocks do not survive the card's warp and the camera's re-encoding on the corpus
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import cv2
@@ -147,17 +148,28 @@ PORTRAIT_SINGLE = {"portrait_chroma_noise_ratio": Cue(midpoint=0.28, spread=1 / 
 # -- measurements ------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8)
+def _spectrum_window_band(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """(Hann window, mid-to-high band mask of the rfft2 spectrum) of an h×w patch.
+
+    Views come in a few fixed sizes (central crops of the view), so these are built once.
+    """
+    window = np.outer(np.hanning(h), np.hanning(w)).astype(np.float32)
+    fy = np.fft.fftfreq(h)[:, None]
+    fx = np.fft.rfftfreq(w)[None, :]
+    radius = np.sqrt(fy * fy + fx * fx)
+    band = (radius > 1 / 14) & (radius < 1 / 2.5)
+    window.flags.writeable = band.flags.writeable = False
+    return window, band
+
+
 def spectral_peakiness(channel: np.ndarray) -> float:
     """Strongest mid-to-high spectral peak over the band's median (a periodic pattern stands out)."""
     ch = channel.astype(np.float32)
     high = ch - cv2.GaussianBlur(ch, (0, 0), 3)
-    h, w = high.shape
-    window = np.outer(np.hanning(h), np.hanning(w)).astype(np.float32)
+    window, band_mask = _spectrum_window_band(*high.shape)
     spectrum = np.abs(np.fft.rfft2(high * window))
-    fy = np.fft.fftfreq(h)[:, None]
-    fx = np.fft.rfftfreq(w)[None, :]
-    radius = np.sqrt(fy * fy + fx * fx)
-    band = spectrum[(radius > 1 / 14) & (radius < 1 / 2.5)]
+    band = spectrum[band_mask]
     return float(np.percentile(band, 99.95) / (np.median(band) + 1e-6))
 
 

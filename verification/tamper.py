@@ -356,6 +356,10 @@ _IJG_LUMA = np.array([
     16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
     14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
     49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99], dtype=np.float64)
+# The table libjpeg writes at each quality 1-100 (row q-1), computed once: three reads per request compare with all.
+_IJG_LUMA_BY_QUALITY = np.stack([
+    np.clip(np.floor((_IJG_LUMA * (5000 / quality if quality < 50 else 200 - 2 * quality) + 50) / 100), 1, 255)
+    for quality in range(1, 101)])
 
 
 def jpeg_quality_estimate(quantization: dict[int, list[int]] | None) -> tuple[int | None, bool]:
@@ -363,14 +367,9 @@ def jpeg_quality_estimate(quantization: dict[int, list[int]] | None) -> tuple[in
     if not quantization or 0 not in quantization or len(quantization[0]) != 64:
         return None, False
     table = np.asarray(quantization[0], dtype=np.float64)
-    best_quality, best_error = None, None
-    for quality in range(1, 101):
-        scale = 5000 / quality if quality < 50 else 200 - 2 * quality
-        expected = np.clip(np.floor((_IJG_LUMA * scale + 50) / 100), 1, 255)
-        error = float(np.abs(expected - table).sum())
-        if best_error is None or error < best_error:
-            best_quality, best_error = quality, error
-    return best_quality, best_error == 0
+    errors = np.abs(_IJG_LUMA_BY_QUALITY - table).sum(axis=1)
+    best = int(np.argmin(errors))  # the first (lowest) quality on a tie
+    return best + 1, bool(errors[best] == 0)
 
 
 # -- shared pixel maps ---------------------------------------------------------------------------------
@@ -810,8 +809,9 @@ def _ink(luma: np.ndarray, region: np.ndarray, level: float, dark: bool) -> tupl
     values = luma[region & _ink_mask(luma, level, dark)]
     if not dark or values.size < 20:
         return None, None
-    core = values[values <= np.percentile(values, 30)]
-    return float(np.percentile(values, 10)), float(core.std())
+    tenth, thirtieth = np.percentile(values, [10, 30])  # one partition for both
+    core = values[values <= thirtieth]
+    return float(tenth), float(core.std())
 
 
 def typed_like(text: str) -> bool:

@@ -105,3 +105,15 @@ def test_rectified_crop_is_upright_and_maps_back():
     back = np.linalg.inv(matrix) @ np.c_[corners, np.ones(4)].T
     back = (back[:2] / back[2]).T
     assert np.abs(back - detection.quad).max() < 1.0
+
+
+def test_background_fit_by_normal_equations_matches_an_svd_least_squares():
+    from verification.document import _least_squares
+
+    # the detector's design: six polynomial terms of border coordinates centred on the image
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(-0.5, 0.5, 5000), rng.uniform(-0.5, 0.5, 5000)
+    design = np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=1)
+    values = design @ np.array([120.0, 8.0, -5.0, 3.0, 2.0, -1.0]) + rng.normal(0, 4, len(x))
+    expected, *_ = np.linalg.lstsq(design, values, rcond=None)
+    assert np.allclose(_least_squares(design, values), expected, rtol=0, atol=1e-9)

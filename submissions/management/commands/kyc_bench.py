@@ -2,6 +2,7 @@
 
     manage.py kyc_bench                      # print every section
     manage.py kyc_bench --write docs/benchmarks.md
+    manage.py kyc_bench --only step1         # just the Step 1 section (printed, not written)
 
 Step 2 (issue 4): a selfie of a generated passport's holder posted through the real HTTP view
 (after an untimed Step 1), against its irreducible parts: decoding the selfie and the ID front and
@@ -16,6 +17,10 @@ Review queue (issue 5) and data API list (issue 6): `_bench_scale` seeds 10^3 th
 (targets: ≤ 1.5× between sizes, ≤ 10 queries, ≥ 10× faster than the stock changelist at 10^6), and
 `GET /v3/submission` pages (target: ≤ 1.5× between sizes).
 
+Encryption at rest (issue 7): the share of each request above spent in the vault (ciphers, key
+unwrapping, key-table queries, the join of a page's keys), measured inside the same requests (`_bench_vault`).
+Target: under 5 % added time.
+
 Step 1 (issue 3): a two-image US driving licence (OCR on the front, PDF417 on the back) posted
 through the real HTTP view, against its irreducible parts measured on the same images: decoding
 both files, one OCR pass over the front, one barcode pass over the back. Target: Step 1 ≤ 1.5×
@@ -29,22 +34,29 @@ import time
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 
 from submissions.images import image_read_bytes
 from submissions.models import Project
+from vault.selectors import data_key_cache, project_key_cache
 from verification.barcode import barcode_read
 from verification.imaging import analysis_image
 from verification.ocr import ocr_read
 
 from ._bench_scale import bench_at_scale, data_list_markdown, review_queue_markdown
+from ._bench_vault import encryption_markdown, vault_clock
 from ._measure import api_client, jpeg_upload, rolled_back, temporary_media
 
 STEP1_TARGET = 1.5
 FACE_P95_TARGET_MS = 50.0
 FACE_RECALL_TARGET = 0.99
 SAME_PERSON = 0.6
+STEP1_OPTIONS = {
+    "default options": {},
+    "ID card validation on": {"id_card_validation": True},
+    "ID validation + attack prevention": {"id_card_validation": True, "attack_prevention": True},
+}
 
 
 def _median_seconds(action, repeat: int) -> float:
@@ -54,6 +66,20 @@ def _median_seconds(action, repeat: int) -> float:
         action()
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
+
+
+def _median_with_vault(action, repeat: int) -> tuple[float, float]:
+    """Median seconds of `action`, and of its time spent in the vault, with no key cached (a new process)."""
+    samples, vault_samples = [], []
+    for _ in range(repeat):
+        data_key_cache.clear()
+        project_key_cache.clear()
+        with vault_clock() as clock:
+            started = time.perf_counter()
+            action()
+            samples.append(time.perf_counter() - started)
+        vault_samples.append(clock.seconds)
+    return statistics.median(samples), statistics.median(vault_samples)
 
 
 def bench_step1(*, repeat: int, options: dict) -> dict:
@@ -86,7 +112,8 @@ def bench_step1(*, repeat: int, options: dict) -> dict:
                 return _step1_post(client, doc, email=next(emails))
 
             first = post().json()
-            results[label] = {"seconds": _median_seconds(post, repeat),
+            seconds, vault_seconds = _median_with_vault(post, repeat)
+            results[label] = {"seconds": seconds, "vault_seconds": vault_seconds,
                               "answer": first.get("errorCode") or first.get("kycStatus"),
                               "retry": [item["retryCode"] for item in first.get("retry") or []]}
     return {"decode": decode_s, "ocr": ocr_s, "barcode": barcode_s, "parts": parts, "step1": results}
@@ -148,24 +175,29 @@ def bench_step2(*, repeat: int) -> dict:
 
     parts()  # loads the models
     parts_s = _median_seconds(parts, repeat)
-    samples, answers = [], []
+    samples, vault_samples, answers = [], [], []
     with temporary_media(), rolled_back():
         client = api_client(Project.objects.create(name="kyc_bench step 2 (rolled back)"))
         for i in range(repeat + 1):
             step1 = client.post("/v3/submission/step1", {
                 "email": f"bench-step2-{i}@example.com", "issuingCountry": doc.country, "idType": "passport",
                 "idImage": jpeg_upload("front.jpg", doc.front)}).json()
-            started = time.perf_counter()
-            response = client.post("/v3/submission/step2", {
-                "submissionId": step1["submissionId"], "name": "Bench Holder", "date_of_birth": "1990-01-01",
-                "faceImage": jpeg_upload("selfie.jpg", selfie)})
-            elapsed = time.perf_counter() - started
+            data_key_cache.clear()
+            project_key_cache.clear()
+            with vault_clock() as clock:
+                started = time.perf_counter()
+                response = client.post("/v3/submission/step2", {
+                    "submissionId": step1["submissionId"], "name": "Bench Holder", "date_of_birth": "1990-01-01",
+                    "faceImage": jpeg_upload("selfie.jpg", selfie)})
+                elapsed = time.perf_counter() - started
             if response.status_code not in (200, 400):
                 raise RuntimeError(f"Step 2 answered {response.status_code}")
             if i:  # the first run warms caches
                 samples.append(elapsed)
+                vault_samples.append(clock.seconds)
             answers.append(response.json().get("errorCode") or response.json().get("kycStatus"))
-    return {"parts": parts_s, "step2": statistics.median(samples), "answer": answers[-1]}
+    return {"parts": parts_s, "step2": statistics.median(samples), "answer": answers[-1],
+            "vault": statistics.median(vault_samples)}
 
 
 def step2_markdown(result: dict, repeat: int) -> str:
@@ -255,15 +287,19 @@ class Command(BaseCommand):
                             help="comma-separated submission counts of the review-queue benchmark (PostgreSQL)")
         parser.add_argument("--face-sizes", default="10000,100000,1000000",
                             help="comma-separated face-index sizes (default 10^4, 10^5, 10^6)")
+        parser.add_argument("--only", choices=["step1"], default="",
+                            help="run one section and print it (never written: docs/benchmarks.md holds every section)")
 
     def handle(self, *args, **opts):
         repeat = opts["repeat"]
+        if opts["only"] == "step1":
+            if opts["write"]:
+                raise CommandError("--only prints one section; --write needs every section")
+            self.stdout.write(step1_markdown(bench_step1(repeat=repeat, options=STEP1_OPTIONS), repeat))
+            return
         scale = bench_at_scale(sizes=tuple(int(n) for n in opts["queue_sizes"].split(",") if n), repeat=repeat)
-        step1 = bench_step1(repeat=repeat, options={
-            "default options": {},
-            "ID card validation on": {"id_card_validation": True},
-            "ID validation + attack prevention": {"id_card_validation": True, "attack_prevention": True},
-        })
+        step1 = bench_step1(repeat=repeat, options=STEP1_OPTIONS)
+        step2 = bench_step2(repeat=repeat)
         body = "\n".join([
             "# Benchmarks",
             "",
@@ -273,7 +309,7 @@ class Command(BaseCommand):
             "",
             step1_markdown(step1, repeat),
             "",
-            step2_markdown(bench_step2(repeat=repeat), repeat),
+            step2_markdown(step2, repeat),
             "",
             face_index_markdown(bench_face_index([int(n) for n in opts["face_sizes"].split(",") if n])),
             "",
@@ -281,11 +317,29 @@ class Command(BaseCommand):
             "",
             data_list_markdown(scale["list"], repeat),
             "",
+            encryption_markdown(_encryption_rows(step1, step2, scale), repeat),
+            "",
         ])
         self.stdout.write(body)
         if opts["write"]:
             with open(opts["write"], "w", encoding="utf-8") as handle:
                 handle.write(body)
+
+
+def _encryption_rows(step1: dict, step2: dict, scale: dict) -> list[dict]:
+    """The vault's share of each request the other sections timed (`_bench_vault`)."""
+    rows = [{"what": f"Step 1, {label}", "total_ms": row["seconds"] * 1000, "vault_ms": row["vault_seconds"] * 1000}
+            for label, row in step1["step1"].items()]
+    rows.append({"what": "Step 2", "total_ms": step2["step2"] * 1000, "vault_ms": step2["vault"] * 1000})
+    if scale["queue"]:
+        largest = scale["queue"][-1]
+        rows.append({"what": f"review queue page at {largest['size']:,} submissions", "total_ms": largest["queue_ms"],
+                     "vault_ms": largest["vault_ms"]})
+    if scale["list"]:
+        largest = scale["list"][-1]
+        rows.append({"what": f"GET /v3/submission page at {largest['size']:,} submissions",
+                     "total_ms": largest["first_ms"], "vault_ms": largest["vault_ms"]})
+    return rows
 
 
 def _database_vendor() -> str:

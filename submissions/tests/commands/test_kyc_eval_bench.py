@@ -3,7 +3,7 @@
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from submissions.models import Project, Submission
 
@@ -38,7 +38,8 @@ def test_eval_write_refuses_a_file_without_its_markers(tmp_path):
 
 def test_bench_reports_step1_against_its_parts(tmp_path):
     out_file = tmp_path / "benchmarks.md"
-    call_command("kyc_bench", "--repeat", "1", "--face-sizes", "2000,30000", "--write", str(out_file),
+    call_command("kyc_bench", "--repeat", "1", "--face-sizes", "2000,30000", "--queue-sizes", "200,1000",
+                 "--write", str(out_file),
                  stdout=StringIO())
     text = out_file.read_text()
     assert "| **irreducible parts** |" in text
@@ -52,6 +53,23 @@ def test_bench_reports_step1_against_its_parts(tmp_path):
     # the face-duplicate search: exact while small, IVF past 20,000 faces, both finding every match
     assert "| 2,000 | exact |" in text and "| 30,000 | ivf |" in text
     assert text.count("| 1.0000 (300 queries) |") == 2
+    # encryption's share of Step 1 and Step 2, measured inside those requests: a data key is made and used
+    section = text[text.index("## Encryption at rest: its cost"):]
+    step1_row = next(line for line in section.splitlines() if line.startswith("| Step 1, default options |"))
+    assert float(step1_row.split("|")[3]) > 0 and "| Step 2 |" in section
+    assert "| review queue page at 1,000 submissions |" in section
+
+
+def test_bench_only_step1_prints_that_section_and_refuses_to_write(tmp_path):
+    out = StringIO()
+    call_command("kyc_bench", "--repeat", "1", "--only", "step1", stdout=out)
+    text = out.getvalue()
+    assert text.startswith("## Step 1: two-image ID against its irreducible parts")
+    assert "| ID validation + attack prevention | " in text and "## Step 2" not in text
+    assert not Project.objects.exists() and not Submission.objects.exists()
+    with pytest.raises(CommandError, match="--only"):
+        call_command("kyc_bench", "--only", "step1", "--write", str(tmp_path / "benchmarks.md"), stdout=StringIO())
+    assert not (tmp_path / "benchmarks.md").exists()
 
 
 def test_eval_measures_the_step2_selfie_cases_through_http():
