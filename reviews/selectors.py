@@ -15,7 +15,7 @@ from submissions.choices import CheckOutcome, FileKind, SubmissionStatus
 from submissions.models import CheckResult, FaceDescriptor, Project, StoredFile, Submission, submission_email_key
 from submissions.selectors import face_duplicates_find
 from submissions.services import submission_lookup_key
-from vault.selectors import DATA_KEY_ROW_FIELDS, data_keys_remember
+from vault.selectors import data_keys_warm
 from verification.thresholds import threshold
 
 from .choices import DecisionState, ProjectRole
@@ -220,8 +220,7 @@ QUEUE_ROW_FIELDS = (
     "pk", "submission_id", "email", "userid", "issuing_country", "id_type", "requested_id_type", "retry_count",
     "overall_score", "step2_completed_at", "status", "created_at",
     "project__id", "project__name", "project__review_sla_hours", "project__four_eyes_review",
-    "review_claim__reviewer__username", "review_claim__last_seen_at", "review_claim__claimed_at",
-    *DATA_KEY_ROW_FIELDS,
+    "review_claim__reviewer__username", "review_claim__last_seen_at", "review_claim__claimed_at", "data_key",
 )
 
 
@@ -242,12 +241,12 @@ def review_queue_page(
     if after is not None:
         queryset = queryset.filter(keyset_condition(Submission, "step2_completed_at", ">", after))
     submissions = list(
-        queryset.select_related("project", "review_claim__reviewer", "data_key__project_key")
+        queryset.select_related("project", "review_claim__reviewer")
         .only(*(f for f in QUEUE_ROW_FIELDS if f != "pk"))
         .order_by("step2_completed_at", "id")[: size + 1]
     )
-    # The emails shown are sealed: their keys came with the rows.
-    data_keys_remember(s.data_key for s in submissions)
+    # The emails shown are sealed: their keys not cached yet come in one query.
+    data_keys_warm(s.data_key_id for s in submissions)
     more = len(submissions) > size
     submissions = submissions[:size]
     pks = [s.pk for s in submissions]

@@ -73,15 +73,15 @@ def key_new() -> bytes:
     return AESGCM.generate_key(bit_length=KEY_BYTES * 8)
 
 
-def key_wrap(wrapping_key: bytes, key: bytes, *, label: bytes) -> bytes:
+def key_wrap(wrapping_key: "bytes | AESGCM", key: bytes, *, label: bytes) -> bytes:
     """nonce || AES-GCM(key); `label` names what the key is for, so a wrapped key cannot be moved."""
     nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(wrapping_key).encrypt(nonce, key, label)
+    return nonce + _cipher(wrapping_key).encrypt(nonce, key, label)
 
 
-def key_unwrap(wrapping_key: bytes, wrapped: bytes, *, label: bytes) -> bytes:
+def key_unwrap(wrapping_key: "bytes | AESGCM", wrapped: bytes, *, label: bytes) -> bytes:
     try:
-        return AESGCM(wrapping_key).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], label)
+        return _cipher(wrapping_key).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], label)
     except (InvalidTag, ValueError) as exc:
         raise VaultError("a wrapped key does not open with this key") from exc
 
@@ -93,23 +93,32 @@ def sealed_key_id(blob: bytes) -> uuid.UUID:
     return uuid.UUID(bytes=bytes(blob[len(SEALED_MAGIC) : len(SEALED_MAGIC) + 16]))
 
 
+def sealed_key_raw(blob: bytes) -> bytes:
+    """The 16 bytes of the data key id a sealed blob names (no check: for blobs known to be sealed)."""
+    return bytes(blob[len(SEALED_MAGIC) : len(SEALED_MAGIC) + 16])
+
+
 def blob_is_sealed(blob: bytes) -> bool:
     return len(blob) > SEALED_HEADER_BYTES and bytes(blob[: len(SEALED_MAGIC)]) == SEALED_MAGIC
 
 
-def seal(key_id: uuid.UUID, key: bytes, plaintext: bytes, *, context: bytes) -> bytes:
+def _cipher(key: "bytes | AESGCM") -> AESGCM:
+    return key if isinstance(key, AESGCM) else AESGCM(key)
+
+
+def seal(key_id: uuid.UUID, key: "bytes | AESGCM", plaintext: bytes, *, context: bytes) -> bytes:
     """magic || key id || nonce || AES-GCM(plaintext). `context` (the field) is bound as associated data,
-    so a ciphertext copied into another column or under another key's id does not open."""
+    so a ciphertext copied into another column or under another key's id does not open. `key` may be
+    the key's bytes or a cipher already made from them (the key cache keeps those)."""
     header = SEALED_MAGIC + key_id.bytes
     nonce = os.urandom(NONCE_BYTES)
-    return header + nonce + AESGCM(key).encrypt(nonce, plaintext, header + context)
+    return header + nonce + _cipher(key).encrypt(nonce, plaintext, header + context)
 
 
-def unseal(key: bytes, blob: bytes, *, context: bytes) -> bytes:
-    blob = bytes(blob)
+def unseal(key: "bytes | AESGCM", blob: bytes, *, context: bytes) -> bytes:
     header = blob[: len(SEALED_MAGIC) + 16]
-    nonce = blob[len(header) : SEALED_HEADER_BYTES]
     try:
-        return AESGCM(key).decrypt(nonce, blob[SEALED_HEADER_BYTES:], header + context)
+        return _cipher(key).decrypt(blob[len(header) : SEALED_HEADER_BYTES], blob[SEALED_HEADER_BYTES:],
+                                    bytes(header) + context)
     except InvalidTag as exc:
         raise VaultError("a sealed value does not open: altered, or sealed for another field") from exc

@@ -10,12 +10,13 @@ import base64
 import json
 import operator
 import uuid
+from functools import cached_property
 from typing import Any
 
 from django.db import models
 
-from .crypto import VaultError, blob_is_sealed, seal, sealed_key_id, unseal
-from .selectors import data_key_plain, data_keys_remember, data_keys_warm
+from .crypto import VaultError, blob_is_sealed, seal, sealed_key_raw, unseal
+from .selectors import data_key_cipher, data_keys_remember, data_keys_warm
 
 
 class Sealed(bytes):
@@ -24,23 +25,25 @@ class Sealed(bytes):
 
 def blob_seal(plaintext: bytes, *, key_id: uuid.UUID, context: bytes) -> bytes:
     """`plaintext` sealed with data key `key_id`; `context` names what it is (a field, "file")."""
-    key = data_key_plain(key_id)
-    if key is None:
+    cipher = data_key_cipher(key_id)
+    if cipher is None:
         raise VaultError(f"data key {key_id} is destroyed")
-    return seal(key_id, key, plaintext, context=context)
+    return seal(key_id, cipher, plaintext, context=context)
 
 
 def blob_open(blob: bytes, *, context: bytes) -> bytes | None:
     """The plaintext of a sealed blob; None once its data key is destroyed (the submission was erased)."""
-    key = data_key_plain(sealed_key_id(blob))
-    return None if key is None else unseal(key, blob, context=context)
+    if not blob_is_sealed(blob):
+        raise VaultError("not a sealed value")
+    cipher = data_key_cipher(sealed_key_raw(blob))
+    return None if cipher is None else unseal(cipher, blob, context=context)
 
 
 CODECS = {
     "text": (lambda value: str(value).encode(), lambda raw: raw.decode()),
     "json": (
         lambda value: json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode(),
-        lambda raw: json.loads(raw),
+        lambda raw: json.loads(raw.decode()),
     ),
     "bytes": (bytes, bytes),
 }
@@ -57,7 +60,7 @@ class SealedDescriptor:
         if isinstance(value, Sealed):
             # A key joined with the row (`select_related("data_key__project_key")`) saves a query.
             joined = instance._state.fields_cache.get("data_key")
-            if joined is not None:
+            if joined is not None and not getattr(joined, "_vault_remembered", False):
                 data_keys_remember([joined])
             value = self.field.open(value)
             instance.__dict__[self.field.attname] = value
@@ -87,7 +90,7 @@ class SealedField(models.BinaryField):
         super().contribute_to_class(cls, name, **kwargs)
         setattr(cls, self.attname, SealedDescriptor(self))
 
-    @property
+    @cached_property
     def context(self) -> bytes:
         return f"{self.model._meta.label_lower}.{self.name}".encode()
 
@@ -104,7 +107,7 @@ class SealedField(models.BinaryField):
 
     def open_many(self, values: list[Any]) -> list[Any]:
         """Open values read with `values_list()`, fetching their keys in one query."""
-        data_keys_warm(sealed_key_id(value) for value in values if isinstance(value, Sealed))
+        data_keys_warm(sealed_key_raw(value) for value in values if isinstance(value, Sealed))
         return [self.open(value) if isinstance(value, Sealed) else value for value in values]
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:

@@ -29,6 +29,11 @@ class ProjectKey(models.Model):
         return f"project-key|{self.project_id}|{self.version}".encode()
 
 
+def data_key_label(key_id: uuid.UUID) -> bytes:
+    """What a data key's wrapping is bound to: its own id, so a wrapped key cannot be moved to another row."""
+    return f"data-key|{key_id}".encode()
+
+
 class DataKey(models.Model):
     """One submission's data key, wrapped by a project key. Erasure clears `wrapped` (crypto-shredding)."""
 
@@ -43,4 +48,4 @@ class DataKey(models.Model):
 
     @property
     def label(self) -> bytes:
-        return f"data-key|{self.id}".encode()
+        return data_key_label(self.id)

@@ -10,9 +10,10 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
-from .crypto import MasterKey, VaultError, key_unwrap, master_key_derive, master_keys_parse
-from .models import DataKey, ProjectKey
+from .crypto import AESGCM, MasterKey, VaultError, key_unwrap, master_key_derive, master_keys_parse
+from .models import DataKey, ProjectKey, data_key_label
 
 # Bounded in size and age: a destroyed key must not stay usable in another worker for long, and
 # a worker must not hold every key of a large deployment. Erasure also evicts in its own process.
@@ -21,19 +22,19 @@ KEY_CACHE_SECONDS = 300.0
 
 
 class _KeyCache:
+    """Keys in memory for a few minutes. Reads take no lock (a dict read is atomic); writes do."""
+
     def __init__(self) -> None:
-        self._items: OrderedDict[object, tuple[bytes | None, float]] = OrderedDict()
+        self._items: OrderedDict[object, tuple[object, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: object) -> tuple[bool, bytes | None]:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None or item[1] < time.monotonic():
-                return False, None
-            self._items.move_to_end(key)
-            return True, item[0]
+    def get(self, key: object) -> tuple[bool, object]:
+        item = self._items.get(key)
+        if item is None or item[1] < time.monotonic():
+            return False, None
+        return True, item[0]
 
-    def put(self, key: object, value: bytes | None) -> None:
+    def put(self, key: object, value: object) -> None:
         with self._lock:
             self._items[key] = (value, time.monotonic() + KEY_CACHE_SECONDS)
             self._items.move_to_end(key)
@@ -83,57 +84,85 @@ def project_key_cache_key(project_key: ProjectKey) -> tuple[int, bytes]:
     return project_key.pk, bytes(project_key.wrapped)
 
 
-def project_key_plain(project_key: ProjectKey) -> bytes:
+def project_key_cipher(project_key: ProjectKey) -> AESGCM:
+    """The project key, as a cipher ready to wrap and unwrap its data keys."""
     if project_key.wrapped is None:
         raise VaultError(f"{project_key} is retired")
-    found, plain = project_key_cache.get(project_key_cache_key(project_key))
-    if found and plain is not None:
-        return plain
+    found, cipher = project_key_cache.get(project_key_cache_key(project_key))
+    if found and cipher is not None:
+        return cipher
     plain = key_unwrap(master_key_get(project_key.master_key_id), bytes(project_key.wrapped), label=project_key.label)
-    project_key_cache.put(project_key_cache_key(project_key), plain)
-    return plain
+    cipher = AESGCM(plain)
+    project_key_cache.put(project_key_cache_key(project_key), cipher)
+    return cipher
 
 
-def _data_key_unwrap(data_key: DataKey) -> bytes | None:
+def data_key_raw(key_id: uuid.UUID | bytes) -> bytes:
+    # The cache is keyed by the id's 16 bytes, as a sealed blob carries it: no UUID built a read.
+    return key_id.bytes if isinstance(key_id, uuid.UUID) else bytes(key_id)
+
+
+def _data_key_unwrap(data_key: DataKey) -> AESGCM | None:
     if data_key.wrapped is None:
         return None
-    return key_unwrap(project_key_plain(data_key.project_key), bytes(data_key.wrapped), label=data_key.label)
+    return AESGCM(key_unwrap(project_key_cipher(data_key.project_key), bytes(data_key.wrapped), label=data_key.label))
 
 
-def data_key_plain(key_id: uuid.UUID) -> bytes | None:
-    """The plaintext data key; None once destroyed (the submission was erased)."""
-    found, plain = data_key_cache.get(key_id)
+def _data_keys_fetch(raw_ids: set[bytes]) -> dict[bytes, AESGCM | None]:
+    # One plain statement for a page's keys: the ORM's compiling and model building would cost
+    # more than the unwrapping itself.
+    key_field = DataKey._meta.pk
+    params = [key_field.get_db_prep_value(uuid.UUID(bytes=raw), connection) for raw in raw_ids]
+    sql = (
+        f'SELECT d.id, d.wrapped, p.id, p.project_id, p.version, p.master_key_id, p.wrapped '
+        f'FROM "{DataKey._meta.db_table}" d JOIN "{ProjectKey._meta.db_table}" p ON p.id = d.project_key_id '
+        f'WHERE d.id IN ({", ".join(["%s"] * len(params))})'
+    )
+    found: dict[bytes, AESGCM | None] = {}
+    project_keys: dict[int, ProjectKey] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for key_id, wrapped, project_key_id, project_id, version, master_key_id, project_wrapped in rows:
+        key_id = key_field.to_python(key_id)
+        if wrapped is None:
+            found[key_id.bytes] = None
+            continue
+        if project_key_id not in project_keys:
+            project_keys[project_key_id] = ProjectKey(pk=project_key_id, project_id=project_id, version=version,
+                                                      master_key_id=master_key_id, wrapped=project_wrapped)
+        plain = key_unwrap(project_key_cipher(project_keys[project_key_id]), bytes(wrapped),
+                           label=data_key_label(key_id))
+        found[key_id.bytes] = AESGCM(plain)
+    return found
+
+
+def data_key_cipher(key_id: uuid.UUID | bytes) -> AESGCM | None:
+    """The data key, as a cipher ready to use; None once destroyed (the submission was erased)."""
+    raw = data_key_raw(key_id)
+    found, plain = data_key_cache.get(raw)
     if found:
         return plain
-    data_key = DataKey.objects.select_related("project_key").filter(pk=key_id).first()
-    if data_key is None:
-        raise VaultError(f"data key {key_id} does not exist")
-    plain = _data_key_unwrap(data_key)
-    data_key_cache.put(key_id, plain)
-    return plain
+    fetched = _data_keys_fetch({raw})
+    if raw not in fetched:
+        raise VaultError(f"data key {uuid.UUID(bytes=raw)} does not exist")
+    data_key_cache.put(raw, fetched[raw])
+    return fetched[raw]
 
 
-def data_keys_warm(key_ids: Iterable[uuid.UUID | None]) -> None:
-    """Load the keys not cached yet in one query, so a page of rows decrypts without a query a row."""
-    missing = {key_id for key_id in key_ids if key_id is not None and not data_key_cache.get(key_id)[0]}
-    if not missing:
-        return
-    for data_key in DataKey.objects.select_related("project_key").filter(pk__in=missing):
-        data_key_cache.put(data_key.pk, _data_key_unwrap(data_key))
+def data_keys_warm(key_ids: Iterable[uuid.UUID | bytes | None]) -> None:
+    """Load the keys of a page's rows not cached yet in one query (none when a warm worker has them all)."""
+    missing = {raw for raw in (data_key_raw(k) for k in key_ids if k is not None) if not data_key_cache.get(raw)[0]}
+    if missing:
+        for raw, plain in _data_keys_fetch(missing).items():
+            data_key_cache.put(raw, plain)
 
 
 def data_keys_remember(data_keys: Iterable[DataKey | None]) -> None:
     """Cache keys a query already joined (`select_related("data_key__project_key")`): no query at all."""
     for data_key in data_keys:
-        if data_key is not None and not data_key_cache.get(data_key.pk)[0]:
-            data_key_cache.put(data_key.pk, _data_key_unwrap(data_key))
-
-
-# What a list query must load of each row's key for `data_keys_remember`, as `.only()` paths.
-DATA_KEY_ROW_FIELDS = (
-    "data_key__wrapped",
-    "data_key__project_key__project_id",
-    "data_key__project_key__version",
-    "data_key__project_key__master_key_id",
-    "data_key__project_key__wrapped",
-)
+        if data_key is None or getattr(data_key, "_vault_remembered", False):
+            continue
+        if not data_key_cache.get(data_key.pk.bytes)[0]:
+            data_key_cache.put(data_key.pk.bytes, _data_key_unwrap(data_key))
+        data_key._vault_remembered = True  # a row's fields all ask: answer the first only

@@ -8,15 +8,16 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .crypto import key_new, key_unwrap, key_wrap
+from .crypto import AESGCM, key_new, key_unwrap, key_wrap
 from .models import DataKey, ProjectKey
 from .selectors import (
     data_key_cache,
+    data_key_raw,
     master_key_get,
     master_keys,
     project_key_cache,
     project_key_cache_key,
-    project_key_plain,
+    project_key_cipher,
 )
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def _project_key_add(*, project_id: int) -> ProjectKey:
     except IntegrityError:
         # Another request made this version first: use theirs.
         return ProjectKey.objects.get(project_id=project_id, version=project_key.version)
-    project_key_cache.put(project_key_cache_key(project_key), plain)
+    project_key_cache.put(project_key_cache_key(project_key), AESGCM(plain))
     return project_key
 
 
@@ -57,9 +58,9 @@ def data_key_create(*, project_id: int) -> DataKey:
     project_key = project_key_current(project_id=project_id)
     data_key = DataKey(id=uuid.uuid4(), project_key=project_key)
     plain = key_new()
-    data_key.wrapped = key_wrap(project_key_plain(project_key), plain, label=data_key.label)
+    data_key.wrapped = key_wrap(project_key_cipher(project_key), plain, label=data_key.label)
     data_key.save(force_insert=True)
-    data_key_cache.put(data_key.pk, plain)
+    data_key_cache.put(data_key.pk.bytes, AESGCM(plain))
     return data_key
 
 
@@ -70,8 +71,8 @@ def data_key_destroy(*, data_key_id: uuid.UUID) -> None:
     `KEY_CACHE_SECONDS` at most; the erasure deletes the ciphertexts too, so nothing is left for it.
     """
     DataKey.objects.filter(pk=data_key_id).update(wrapped=None, destroyed_at=timezone.now())
-    transaction.on_commit(lambda: data_key_cache.evict(data_key_id))
-    data_key_cache.evict(data_key_id)
+    transaction.on_commit(lambda: data_key_cache.evict(data_key_raw(data_key_id)))
+    data_key_cache.evict(data_key_raw(data_key_id))
 
 
 @dataclass
@@ -124,9 +125,9 @@ def project_key_rotate(*, project_id: int) -> RotationReport:
 
 def _data_keys_move(*, project_id: int, to: ProjectKey) -> RotationReport:
     report = RotationReport()
-    new_plain = project_key_plain(to)
+    new_cipher = project_key_cipher(to)
     for old in ProjectKey.objects.filter(project_id=project_id, wrapped__isnull=False).exclude(pk=to.pk):
-        old_plain = project_key_plain(old)
+        old_cipher = project_key_cipher(old)
         while True:
             with transaction.atomic():
                 # Locked and re-read: a key destroyed meanwhile must not be re-wrapped back to life.
@@ -136,8 +137,8 @@ def _data_keys_move(*, project_id: int, to: ProjectKey) -> RotationReport:
                     .order_by("pk")[:ROTATE_BATCH_SIZE]
                 )
                 for data_key in batch:
-                    plain = key_unwrap(old_plain, bytes(data_key.wrapped), label=data_key.label)
-                    data_key.wrapped = key_wrap(new_plain, plain, label=data_key.label)
+                    plain = key_unwrap(old_cipher, bytes(data_key.wrapped), label=data_key.label)
+                    data_key.wrapped = key_wrap(new_cipher, plain, label=data_key.label)
                     data_key.project_key = to
                 DataKey.objects.bulk_update(batch, ["wrapped", "project_key"])
                 report.data_keys += len(batch)

@@ -66,21 +66,22 @@ def test_a_data_key_made_under_the_old_version_during_a_rotation_is_moved_by_the
     project_key_rotate(project_id=submission.project_id)
     old = ProjectKey.objects.get(project=submission.project, version=1)
     # A request that read the current key just before the rotation saves its data key afterwards.
-    DataKey.objects.filter(pk=submission.data_key_id).update(project_key=old)
-    DataKey.objects.filter(pk=submission.data_key_id).update(
-        wrapped=_wrap_under(old, submission.data_key_id, cold_keys))
+    wrapped_under_old = _wrap_under(old, submission.data_key_id)
+    DataKey.objects.filter(pk=submission.data_key_id).update(project_key=old, wrapped=wrapped_under_old)
     report = project_keys_purge(now=timezone.now() + timedelta(minutes=11))
     assert report.data_keys == 1 and report.retired == 1
     cold_keys()
     assert Submission.objects.get(pk=submission.pk).email == "late@example.com"
 
 
-def _wrap_under(project_key, data_key_id, cold_keys) -> bytes:
+def _wrap_under(project_key, data_key_id) -> bytes:
     from vault.crypto import key_wrap
-    from vault.selectors import data_key_plain, project_key_plain
+    from vault.crypto import key_unwrap
+    from vault.selectors import project_key_cipher
 
-    plain = data_key_plain(data_key_id)
-    return key_wrap(project_key_plain(project_key), plain, label=DataKey(id=data_key_id).label)
+    current = DataKey.objects.select_related("project_key").get(pk=data_key_id)
+    plain = key_unwrap(project_key_cipher(current.project_key), bytes(current.wrapped), label=current.label)
+    return key_wrap(project_key_cipher(project_key), plain, label=current.label)
 
 
 def test_rotating_the_master_key_re_wraps_project_keys_so_the_old_master_can_go(settings, cold_keys):
