@@ -8,6 +8,7 @@ the index directly.
 import base64
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
@@ -30,4 +31,8 @@ def keyset_condition(model, column: str, operator: str, after: tuple[datetime, i
     if operator not in ("<", ">"):
         raise ValueError(operator)
     table = model._meta.db_table
-    return RawSQL(f'("{table}"."{column}", "{table}"."id") {operator} (%s, %s)', after, output_field=BooleanField())
+    # Raw SQL skips the field's own conversion: SQLite compares the text it stores, so the stamp
+    # must be written the way it stores them.
+    stamp = connection.ops.adapt_datetimefield_value(after[0])
+    return RawSQL(f'("{table}"."{column}", "{table}"."id") {operator} (%s, %s)', (stamp, after[1]),
+                  output_field=BooleanField())

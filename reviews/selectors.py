@@ -15,7 +15,7 @@ from submissions.choices import CheckOutcome, FileKind, SubmissionStatus
 from submissions.models import CheckResult, FaceDescriptor, Project, StoredFile, Submission, submission_email_key
 from submissions.selectors import face_duplicates_find
 from submissions.services import submission_lookup_key
-from vault.selectors import data_keys_warm
+from vault.selectors import DATA_KEY_ANNOTATIONS, data_keys_from_rows
 from verification.thresholds import threshold
 
 from .choices import DecisionState, ProjectRole
@@ -243,10 +243,11 @@ def review_queue_page(
     submissions = list(
         queryset.select_related("project", "review_claim__reviewer")
         .only(*(f for f in QUEUE_ROW_FIELDS if f != "pk"))
+        .annotate(**DATA_KEY_ANNOTATIONS)
         .order_by("step2_completed_at", "id")[: size + 1]
     )
-    # The emails shown are sealed: their keys not cached yet come in one query.
-    data_keys_warm(s.data_key_id for s in submissions)
+    # The emails shown are sealed: the rows brought their keys.
+    data_keys_from_rows(submissions)
     more = len(submissions) > size
     submissions = submissions[:size]
     pks = [s.pk for s in submissions]

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q
 
 from kycreview.keyset import keyset_condition, keyset_encode
 from vault.fields import blob_open
-from vault.selectors import data_keys_warm
+from vault.selectors import DATA_KEY_ANNOTATIONS, data_keys_from_rows
 
 from .choices import SubmissionStatus
 from .models import (
@@ -228,8 +228,8 @@ class SubmissionListPage:
 
 def _submission_api_rows(queryset):
     # The files and check results of the page in one query each: a page costs the same five
-    # queries whatever its size, and one more for the keys a worker has not cached yet.
-    return queryset.select_related("project").prefetch_related(
+    # queries whatever its size. The rows bring their own keys (`DATA_KEY_ANNOTATIONS`).
+    return queryset.select_related("project").annotate(**DATA_KEY_ANNOTATIONS).prefetch_related(
         Prefetch("files", queryset=StoredFile.objects.filter(superseded_at__isnull=True).order_by("created_at", "pk")),
         Prefetch("check_results", queryset=CheckResult.objects.order_by("created_at", "pk")),
     )
@@ -237,7 +237,7 @@ def _submission_api_rows(queryset):
 
 def submission_get_for_api(*, project: Project, submission_id: str) -> Submission | None:
     submission = _submission_api_rows(Submission.objects.filter(project=project, submission_id=submission_id)).first()
-    data_keys_warm([submission.data_key_id if submission else None])
+    data_keys_from_rows([submission] if submission else [])
     return submission
 
 
@@ -265,7 +265,7 @@ def submission_list_page(
     rows = list(_submission_api_rows(queryset.order_by("-created_at", "-id"))[: count + 1])
     more = len(rows) > count
     rows = rows[:count]
-    data_keys_warm(row.data_key_id for row in rows)
+    data_keys_from_rows(rows)
     return SubmissionListPage(items=rows, next_key=keyset_encode(rows[-1].created_at, rows[-1].pk) if more else None)
 
 

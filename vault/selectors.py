@@ -6,11 +6,13 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
+from typing import Any
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.db.models import F
 
 from .crypto import AESGCM, MasterKey, VaultError, key_unwrap, master_key_derive, master_keys_parse
 from .models import DataKey, ProjectKey, data_key_label
@@ -108,23 +110,18 @@ def _data_key_unwrap(data_key: DataKey) -> AESGCM | None:
     return AESGCM(key_unwrap(project_key_cipher(data_key.project_key), bytes(data_key.wrapped), label=data_key.label))
 
 
-def _data_keys_fetch(raw_ids: set[bytes]) -> dict[bytes, AESGCM | None]:
-    # One plain statement for a page's keys: the ORM's compiling and model building would cost
-    # more than the unwrapping itself.
-    key_field = DataKey._meta.pk
-    params = [key_field.get_db_prep_value(uuid.UUID(bytes=raw), connection) for raw in raw_ids]
-    sql = (
-        f'SELECT d.id, d.wrapped, p.id, p.project_id, p.version, p.master_key_id, p.wrapped '
-        f'FROM "{DataKey._meta.db_table}" d JOIN "{ProjectKey._meta.db_table}" p ON p.id = d.project_key_id '
-        f'WHERE d.id IN ({", ".join(["%s"] * len(params))})'
-    )
+# What a key fetch reads of each data key: its id, wrapped bytes, and its project key's columns.
+_DATA_KEY_SQL = (
+    'SELECT d.id, d.wrapped, p.id, p.project_id, p.version, p.master_key_id, p.wrapped '
+    'FROM "{data}" d JOIN "{project}" p ON p.id = d.project_key_id WHERE d.id IN ({params})'
+)
+
+
+def _data_keys_unwrap(rows: Iterable[tuple]) -> dict[bytes, AESGCM | None]:
+    """(key id, wrapped, project key id, project id, version, master key id, project wrapped) -> ciphers."""
     found: dict[bytes, AESGCM | None] = {}
     project_keys: dict[int, ProjectKey] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
     for key_id, wrapped, project_key_id, project_id, version, master_key_id, project_wrapped in rows:
-        key_id = key_field.to_python(key_id)
         if wrapped is None:
             found[key_id.bytes] = None
             continue
@@ -135,6 +132,40 @@ def _data_keys_fetch(raw_ids: set[bytes]) -> dict[bytes, AESGCM | None]:
                            label=data_key_label(key_id))
         found[key_id.bytes] = AESGCM(plain)
     return found
+
+
+def _data_keys_fetch(raw_ids: set[bytes]) -> dict[bytes, AESGCM | None]:
+    # One plain statement for a page's keys: the ORM's compiling and model building would cost
+    # more than the unwrapping itself.
+    key_field = DataKey._meta.pk
+    params = [key_field.get_db_prep_value(uuid.UUID(bytes=raw), connection) for raw in raw_ids]
+    sql = _DATA_KEY_SQL.format(data=DataKey._meta.db_table, project=ProjectKey._meta.db_table,
+                               params=", ".join(["%s"] * len(params)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return _data_keys_unwrap((key_field.to_python(row[0]), *row[1:]) for row in rows)
+
+
+# Annotations that make a list query's rows carry their own keys: no query and no model more.
+DATA_KEY_ANNOTATIONS = {
+    "vault_wrapped": F("data_key__wrapped"),
+    "vault_project_key_id": F("data_key__project_key_id"),
+    "vault_project_id": F("data_key__project_key__project_id"),
+    "vault_version": F("data_key__project_key__version"),
+    "vault_master_key_id": F("data_key__project_key__master_key_id"),
+    "vault_project_wrapped": F("data_key__project_key__wrapped"),
+}
+
+
+def data_keys_from_rows(rows: Iterable[Any]) -> None:
+    """Cache the keys of rows read with `.annotate(**DATA_KEY_ANNOTATIONS)` that are not cached yet."""
+    missing = [row for row in rows if row.data_key_id is not None and not data_key_cache.get(row.data_key_id.bytes)[0]]
+    unwrapped = _data_keys_unwrap(
+        (row.data_key_id, row.vault_wrapped, row.vault_project_key_id, row.vault_project_id, row.vault_version,
+         row.vault_master_key_id, row.vault_project_wrapped) for row in missing)
+    for raw, cipher in unwrapped.items():
+        data_key_cache.put(raw, cipher)
 
 
 def data_key_cipher(key_id: uuid.UUID | bytes) -> AESGCM | None:
