@@ -104,12 +104,6 @@ def data_key_raw(key_id: uuid.UUID | bytes) -> bytes:
     return key_id.bytes if isinstance(key_id, uuid.UUID) else bytes(key_id)
 
 
-def _data_key_unwrap(data_key: DataKey) -> AESGCM | None:
-    if data_key.wrapped is None:
-        return None
-    return AESGCM(key_unwrap(project_key_cipher(data_key.project_key), bytes(data_key.wrapped), label=data_key.label))
-
-
 # What a key fetch reads of each data key: its id, wrapped bytes, and its project key's columns.
 _DATA_KEY_SQL = (
     'SELECT d.id, d.wrapped, p.id, p.project_id, p.version, p.master_key_id, p.wrapped '
@@ -191,9 +185,12 @@ def data_keys_warm(key_ids: Iterable[uuid.UUID | bytes | None]) -> None:
 
 def data_keys_remember(data_keys: Iterable[DataKey | None]) -> None:
     """Cache keys a query already joined (`select_related("data_key__project_key")`): no query at all."""
-    for data_key in data_keys:
-        if data_key is None or getattr(data_key, "_vault_remembered", False):
-            continue
-        if not data_key_cache.get(data_key.pk.bytes)[0]:
-            data_key_cache.put(data_key.pk.bytes, _data_key_unwrap(data_key))
+    fresh = [key for key in data_keys if key is not None and not getattr(key, "_vault_remembered", False)]
+    for data_key in fresh:
         data_key._vault_remembered = True  # a row's fields all ask: answer the first only
+    missing = [key for key in fresh if not data_key_cache.get(key.pk.bytes)[0]]
+    unwrapped = _data_keys_unwrap(
+        (key.pk, key.wrapped, key.project_key_id, key.project_key.project_id, key.project_key.version,
+         key.project_key.master_key_id, key.project_key.wrapped) for key in missing)
+    for raw, cipher in unwrapped.items():
+        data_key_cache.put(raw, cipher)

@@ -22,7 +22,6 @@ import submissions.models
 import submissions.selectors
 import submissions.services
 import vault.fields
-import vault.selectors
 
 
 @dataclass
@@ -49,7 +48,6 @@ ENTRY_POINTS = (
     (submissions.models, "data_key_create"),
     (audit.services, "tokens_seal"),
     (audit.models, "tokens_open"),
-    (vault.selectors, "data_key_cipher"),
 )
 
 
