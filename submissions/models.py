@@ -5,8 +5,8 @@ import uuid
 from datetime import timedelta
 
 import django_fsm as fsm
-from django.core.exceptions import ValidationError
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone

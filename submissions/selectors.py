@@ -158,7 +158,7 @@ def face_index_for_project(project: Project):
         rows = FaceDescriptor.objects.filter(project=project, approved_at__isnull=False)
         if seen is not None:
             rows = rows.filter(approved_at__gte=seen - FACE_SYNC_WINDOW)
-        newest, ids, vectors = seen, [], []
+        newest, ids = seen, []
         sealed: list = []
         for pk, vector, approved_at in rows.values_list("pk", "vector", "approved_at").iterator(
                 chunk_size=FACE_SYNC_CHUNK):

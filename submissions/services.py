@@ -25,9 +25,9 @@ from django.utils import timezone
 from audit.services import AUDIT_PERSONAL_KEYS, Actor, audit_record, audit_redact
 from reviews.codes import RejectCode
 from reviews.models import ReviewDecision
-from webhooks.choices import WebhookTrigger
 from vault.fields import blob_seal
 from vault.services import data_key_destroy
+from webhooks.choices import WebhookTrigger
 from webhooks.services import webhook_event_record
 
 from .bank import BankUnavailable, bank_adapter, bank_code_generate

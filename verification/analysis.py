@@ -12,7 +12,6 @@ its boxes are mapped back through the inverse homography; each line keeps its cr
 """
 
 from datetime import date
-from functools import cached_property
 
 import cv2
 import numpy as np
@@ -22,6 +21,7 @@ from .barcode import BarcodeRead, barcode_read
 from .document import DocumentDetection, document_detect, document_rectify
 from .fields import PrintedFields, fields_read, normalise
 from .imaging import AnalysisImage, analysis_image
+from .memo import memoized_property
 from .ocr import MrzRead, OcrLine, mrz_read, mrz_reconcile_number, ocr_read
 from .profiles import DRIVERS_LICENSE, GOVERNMENT_ID, ID_TYPES, KEYWORDS, PASSPORT, DocumentProfile, document_profile
 from .thresholds import ThresholdSpec, threshold, thresholds_register
@@ -60,18 +60,25 @@ class DocumentAnalysis:
         self.today = today or date.today()
         # Set by the universal type check once the document's own type is known.
         self.resolved_id_type: str | None = None
+        # side -> (crop, matrix analysis->crop) that OCR read: set by the side's OCR pass.
+        self._readings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     # -- images ----------------------------------------------------------------------------------
 
-    @cached_property
+    @memoized_property
     def front(self) -> AnalysisImage:
         return analysis_image(self._front_image, max_side=self.max_side)
 
-    @cached_property
+    @memoized_property
     def back(self) -> AnalysisImage | None:
         if self._back_image is None:
             return None
         return analysis_image(self._back_image, max_side=self.max_side)
+
+    def warm(self, *names: str) -> None:
+        """Compute the named analyses now (a check's prefetch), so that a later read finds them ready."""
+        for name in names:
+            getattr(self, name)
 
     def image(self, side: str) -> AnalysisImage | None:
         return self.front if side == "front" else self.back
@@ -82,24 +89,24 @@ class DocumentAnalysis:
 
     # -- detection and rectified crops -----------------------------------------------------------
 
-    @cached_property
+    @memoized_property
     def front_detection(self) -> DocumentDetection | None:
         return document_detect(self.front)
 
-    @cached_property
+    @memoized_property
     def back_detection(self) -> DocumentDetection | None:
         return document_detect(self.back) if self.back is not None else None
 
     def detection(self, side: str) -> DocumentDetection | None:
         return self.front_detection if side == "front" else self.back_detection
 
-    @cached_property
+    @memoized_property
     def _front_rectified(self) -> tuple[np.ndarray, np.ndarray] | None:
         if self.front_detection is None:
             return None
         return document_rectify(self.front, self.front_detection, width=DOCUMENT_CROP_WIDTH)
 
-    @cached_property
+    @memoized_property
     def _back_rectified(self) -> tuple[np.ndarray, np.ndarray] | None:
         if self.back_detection is None:
             return None
@@ -145,27 +152,32 @@ class DocumentAnalysis:
         lines = ocr_read(crop)
         if _reads_poorly(lines):
             # The outline fixes the card up to a half turn: a card lying upside down reads as noise.
-            turned = ocr_read(np.ascontiguousarray(crop[::-1, ::-1]))
+            turned_crop = np.ascontiguousarray(crop[::-1, ::-1])
+            turned = ocr_read(turned_crop)
             if _read_quality(turned) > _read_quality(lines):
                 h, w = crop.shape[:2]
                 flip = np.array([[-1, 0, w - 1], [0, -1, h - 1], [0, 0, 1]], dtype=np.float64)
-                matrix = flip @ matrix
-                self._set_rectified(side, (np.ascontiguousarray(crop[::-1, ::-1]), matrix))
-                lines = turned
+                crop, matrix, lines = turned_crop, flip @ matrix, turned
+        # The read crop is kept apart from `rectified(side)`: capture measures and the barcode use the
+        # outline's crop whatever OCR found, so their results do not depend on when OCR finished.
+        self._readings[side] = (crop, matrix)
         inverse = np.linalg.inv(matrix)
         for line in lines:
             line.doc_box = line.box
             line.box = _transform(line.box, inverse)
         return lines
 
-    def _set_rectified(self, side: str, value) -> None:
-        self.__dict__["_front_rectified" if side == "front" else "_back_rectified"] = value
+    def reading(self, side: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(crop, matrix analysis->crop) that OCR read on `side`: the rectified crop, turned a half turn
+        when the card lay upside down; None when no document was detected. Reads `side` if not yet read."""
+        self.ocr(side)
+        return self._readings.get(side)
 
-    @cached_property
+    @memoized_property
     def front_ocr(self) -> list[OcrLine]:
         return self._ocr("front")
 
-    @cached_property
+    @memoized_property
     def back_ocr(self) -> list[OcrLine]:
         return self._ocr("back")
 
@@ -173,8 +185,8 @@ class DocumentAnalysis:
         return self.front_ocr if side == "front" else self.back_ocr
 
     def ocr_source(self, side: str) -> np.ndarray | None:
-        """The pixels OCR read on `side` (the rectified crop, else the analysis image)."""
-        rect = self.rectified(side)
+        """The pixels OCR read on `side` (the upright rectified crop, else the analysis image)."""
+        rect = self.reading(side)
         if rect is not None:
             return rect[0]
         image = self.image(side)
@@ -214,7 +226,7 @@ class DocumentAnalysis:
             return True
         return lines >= threshold("document.min_text_lines_undetected")
 
-    @cached_property
+    @memoized_property
     def text_bearing(self) -> bool:
         """Any side shows a text-bearing document (gates the MRZ/barcode protocol answers)."""
         return any(self.document_present(side) for side in SIDES if self.image(side) is not None)
@@ -226,11 +238,11 @@ class DocumentAnalysis:
 
     # -- printed fields ----------------------------------------------------------------------------
 
-    @cached_property
+    @memoized_property
     def front_fields(self) -> PrintedFields:
         return fields_read(self.front_ocr, country=self.country)
 
-    @cached_property
+    @memoized_property
     def detected_id_type(self) -> tuple[str | None, str]:
         """(id type, how it was known) from the document itself: MRZ code, AAMVA subfile, title words."""
         if self.mrz.data is not None and self.mrz.data.document_type in ID_TYPES:
@@ -244,7 +256,7 @@ class DocumentAnalysis:
                     return id_type, f"keyword:{word}"
         return None, "unknown"
 
-    @cached_property
+    @memoized_property
     def mrz(self) -> MrzRead:
         """The MRZ: on the side the profile expects it first, then on the other side."""
         sides = [s for s in SIDES if self.image(s) is not None]
@@ -271,11 +283,12 @@ class DocumentAnalysis:
 
     def _line_to_analysis(self, side: str, line: OcrLine) -> OcrLine:
         """A re-read MRZ line carries its crop box in `doc_box`; give it analysis coordinates."""
-        if line.doc_box is not None and self.rectified(side) is not None:
-            line.box = self.crop_to_analysis(side, line.doc_box)
+        rect = self.reading(side)
+        if line.doc_box is not None and rect is not None:
+            line.box = _transform(line.doc_box, np.linalg.inv(rect[1]))
         return line
 
-    @cached_property
+    @memoized_property
     def barcode(self) -> BarcodeRead:
         """The PDF417: on the back (where licences carry it); on the front only for a one-image licence."""
         sides = ["back"] if self.back is not None else (["front"] if self.profile.barcode else [])

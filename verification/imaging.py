@@ -6,11 +6,12 @@ stored image for evidence.
 """
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import cv2
 import numpy as np
 from PIL import Image
+
+from .memo import memoized_property
 
 
 @dataclass
@@ -18,11 +19,11 @@ class AnalysisImage:
     rgb: np.ndarray  # H×W×3 uint8, RGB
     scale: float  # original pixels per analysis pixel (≥ 1)
 
-    @cached_property
+    @memoized_property
     def gray(self) -> np.ndarray:
         return cv2.cvtColor(self.rgb, cv2.COLOR_RGB2GRAY)
 
-    @cached_property
+    @memoized_property
     def bgr(self) -> np.ndarray:
         return cv2.cvtColor(self.rgb, cv2.COLOR_RGB2BGR)
 

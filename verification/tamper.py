@@ -23,12 +23,12 @@ import io
 import re
 import struct
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import cv2
 import numpy as np
 from PIL import Image
 
+from .memo import memoized_property
 from .thresholds import ThresholdSpec, thresholds_register
 
 thresholds_register({
@@ -426,40 +426,40 @@ class ForensicImage:
         dx, dy = self.offset
         return [float(box[0] + dx), float(box[1] + dy), float(box[2] + dx), float(box[3] + dy)]
 
-    @cached_property
+    @memoized_property
     def ycc(self) -> np.ndarray:
         return cv2.cvtColor(self.rgb, cv2.COLOR_RGB2YCrCb)
 
-    @cached_property
+    @memoized_property
     def luma(self) -> np.ndarray:
         return self.ycc[..., 0].astype(np.float32)
 
-    @cached_property
+    @memoized_property
     def half(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Y, Cr, Cb at half resolution, float32, one contiguous array each."""
         return tuple(cv2.split(cv2.pyrDown(self.ycc).astype(np.float32)))
 
-    @cached_property
+    @memoized_property
     def gray(self) -> np.ndarray:
         return cv2.cvtColor(self.rgb, cv2.COLOR_RGB2GRAY)
 
-    @cached_property
+    @memoized_property
     def roi_mask(self) -> np.ndarray:
         return region_mask(self.shape, self.roi)
 
-    @cached_property
+    @memoized_property
     def fine_residual(self) -> np.ndarray:
         """|Y - blur(Y)|: sensor noise (and fine texture) at the finest scale JPEG leaves."""
         y = self.luma
         return cv2.absdiff(y, cv2.GaussianBlur(y, (0, 0), 1.0))
 
-    @cached_property
+    @memoized_property
     def chroma_residual(self) -> np.ndarray:
         """Half resolution |Cr - blur| + |Cb - blur|: chroma noise, blotchy from a camera, flat from an editor."""
         _, cr, cb = self.half
         return cv2.add(cv2.absdiff(cr, cv2.blur(cr, (7, 7))), cv2.absdiff(cb, cv2.blur(cb, (7, 7))))
 
-    @cached_property
+    @memoized_property
     def flat_half(self) -> np.ndarray:
         """Half resolution float32 1/0: no edge nearby and nothing clipped.
 
@@ -480,7 +480,7 @@ class ForensicImage:
         flat = ((steepest < FLAT_GRADIENT) & (y < 245) & (y > 8)).astype(np.uint8)
         return cv2.erode(flat, np.ones((3, 3), np.uint8)).astype(np.float32)
 
-    @cached_property
+    @memoized_property
     def noise_windows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(readable, luma noise, chroma noise) per CELL: means over the flat pixels of the
         NOISE_WINDOW × NOISE_WINDOW cells around each cell; readable where enough of them are flat."""
@@ -496,7 +496,7 @@ class ForensicImage:
         readable = weight[:rows, :cols] > NOISE_MIN_FLAT_SHARE * NOISE_WINDOW * NOISE_WINDOW
         return readable, luma[:rows, :cols], chroma[:rows, :cols]
 
-    @cached_property
+    @memoized_property
     def noise_level(self) -> float | None:
         """Mean |Y - blur(Y)| at half resolution over the document's flat pixels: how much sensor noise
         the capture carries (None: too few flat pixels). The generator's camera photos read 0.47-0.99,
@@ -519,7 +519,7 @@ class ForensicImage:
     def has_sensor_noise(self) -> bool:
         return not self.too_small and self.noise_level is not None and self.noise_level >= MIN_SENSOR_NOISE
 
-    @cached_property
+    @memoized_property
     def flat(self) -> np.ndarray:
         h, w = self.shape
         full = cv2.resize(self.flat_half, (self.flat_half.shape[1] * 2, self.flat_half.shape[0] * 2),

@@ -4,6 +4,7 @@ Everything an operator may change is read from the environment (or a `.env` file
 default that runs on one machine: SQLite, the filesystem broker, files on local disk.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -288,6 +289,9 @@ KYC_MIN_IMAGE_SIDE = env.int("KYC_MIN_IMAGE_SIDE", default=1)
 KYC_CHECK_THRESHOLDS = env.json("KYC_CHECK_THRESHOLDS", default={})
 # Longest side, in pixels, at which images are analysed (evidence is scaled back).
 KYC_ANALYSIS_MAX_SIDE = env.int("KYC_ANALYSIS_MAX_SIDE", default=1600)
+# Step 1 computes later checks' image measurements on a second thread while the OCR read runs
+# (submissions/checks/pipeline.py). Same answers either way; off saves a thread on a one-core host.
+KYC_CHECK_PREFETCH = env.bool("KYC_CHECK_PREFETCH", default=(os.cpu_count() or 1) > 1)
 # One sweep handles at most this many rows per kind; the next run picks up the rest.
 KYC_SWEEP_BATCH_SIZE = env.int("KYC_SWEEP_BATCH_SIZE", default=500)
 KYC_SWEEP_MAX_BATCHES = env.int("KYC_SWEEP_MAX_BATCHES", default=20)

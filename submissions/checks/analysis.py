@@ -13,19 +13,19 @@ CACHE_KEY = "document"
 
 def step1_analysis(ctx: CheckContext) -> DocumentAnalysis:
     """The document analysis of this request, created on first use and kept in `ctx.cache`."""
-    analysis = ctx.cache.get(CACHE_KEY)
-    if analysis is None:
-        front = ctx.images[FileKind.ID_FRONT]
-        back = ctx.images.get(FileKind.ID_BACK)
-        analysis = DocumentAnalysis(
-            front=front.image,
-            front_bytes=front.data,
-            back=back.image if back is not None else None,
-            back_bytes=back.data if back is not None else None,
-            requested_id_type=ctx.submission.id_type or ctx.submission.requested_id_type,
-            country=ctx.submission.issuing_country,
-            max_side=settings.KYC_ANALYSIS_MAX_SIDE,
-            today=timezone.localdate(),
-        )
-        ctx.cache[CACHE_KEY] = analysis
-    return analysis
+    return ctx.shared(CACHE_KEY, lambda: _analysis_create(ctx))
+
+
+def _analysis_create(ctx: CheckContext) -> DocumentAnalysis:
+    front = ctx.images[FileKind.ID_FRONT]
+    back = ctx.images.get(FileKind.ID_BACK)
+    return DocumentAnalysis(
+        front=front.image,
+        front_bytes=front.data,
+        back=back.image if back is not None else None,
+        back_bytes=back.data if back is not None else None,
+        requested_id_type=ctx.submission.id_type or ctx.submission.requested_id_type,
+        country=ctx.submission.issuing_country,
+        max_side=settings.KYC_ANALYSIS_MAX_SIDE,
+        today=timezone.localdate(),
+    )

@@ -6,10 +6,13 @@ submission's data, the decoded images, what earlier checks extracted) and return
 findings into answers.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.db import models
+
+from verification.memo import Memo
 
 from ..choices import FileKind, Step
 from ..images import ImageUpload
@@ -53,6 +56,14 @@ class CheckContext:
     extracted: dict[str, Any] = field(default_factory=dict)
     # Analyses shared by several checks (decoded arrays, OCR, barcode), computed once per request.
     cache: dict[str, Any] = field(default_factory=dict)
+    _memo: Memo = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._memo = Memo(store=self.cache)
+
+    def shared(self, key: str, compute: Callable[[], Any]) -> Any:
+        """`cache[key]`, computed once by `compute()` even when the prefetch thread asks at the same time."""
+        return self._memo.get(key, compute)
 
 
 class Check:
@@ -79,6 +90,24 @@ class Check:
 
     def run(self, ctx: CheckContext) -> CheckReport:
         raise NotImplementedError
+
+    # The check's prefetch is the request's longest computation (the OCR read): the prefetch thread
+    # starts with it, so that everything else can be done while it runs.
+    prefetch_first: ClassVar[bool] = False
+
+    def prefetch(self, ctx: CheckContext) -> None:
+        """Compute ahead of `run` the measurements it will read, through `ctx.shared` or the analysis's
+        memoized properties, so that `run` finds them ready.
+
+        Called on the pipeline's prefetch thread (see `pipeline.pipeline_prefetch`) while other checks
+        run, so it must be pure: image measurements only, no database, no writes to `ctx` other than
+        those memoized values, nothing that depends on what an earlier check decided. What it computes
+        must be exactly what `run` would compute: prefetching changes when, never what.
+        """
+
+
+def check_prefetches(check: Check) -> bool:
+    return type(check).prefetch is not Check.prefetch
 
 
 _REGISTRY: dict[Step, list[Check]] = {step: [] for step in Step}

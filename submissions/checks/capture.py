@@ -21,6 +21,7 @@ Which code a capture answers (docs/checks/capture.md):
 import numpy as np
 
 from verification.analysis import DocumentAnalysis
+from verification.memo import Memo
 from verification.quality import (
     ColourMeasure,
     GlareMeasure,
@@ -58,16 +59,13 @@ class CaptureMeasures:
 
     def __init__(self, analysis: DocumentAnalysis) -> None:
         self.analysis = analysis
-        self._memo: dict[tuple[str, str], object] = {}
+        self._memo = Memo()
 
     def sides(self) -> list[str]:
         return [side for side in SIDES if self.analysis.image(side) is not None]
 
     def _get(self, kind: str, side: str, compute):
-        key = (kind, side)
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        return self._memo.get((kind, side), compute)
 
     def on_document(self, side: str) -> bool:
         return self.analysis.rectified(side) is not None
@@ -119,11 +117,7 @@ class CaptureMeasures:
 
 
 def capture_measures(ctx: CheckContext) -> CaptureMeasures:
-    measures = ctx.cache.get(CACHE_KEY)
-    if measures is None:
-        measures = CaptureMeasures(step1_analysis(ctx))
-        ctx.cache[CACHE_KEY] = measures
-    return measures
+    return ctx.shared(CACHE_KEY, lambda: CaptureMeasures(step1_analysis(ctx)))
 
 
 def capture_unreadable_sides(ctx: CheckContext) -> dict[str, str]:
@@ -171,6 +165,13 @@ class CaptureCheck(Check):
 
     def extra_evidence(self, measures: CaptureMeasures, side: str, measure) -> dict:
         return {}
+
+    def prefetch(self, ctx: CheckContext) -> None:
+        measures = capture_measures(ctx)
+        # The back first: meanwhile the prefetch thread is finding the front's outline for its OCR read.
+        for side in reversed(measures.sides()):
+            if not self.not_judged(measures, side):
+                self.measure(measures, side)
 
     def run(self, ctx: CheckContext) -> CheckReport:
         measures = capture_measures(ctx)

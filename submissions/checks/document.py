@@ -20,7 +20,7 @@ from verification.analysis import DocumentAnalysis
 from verification.fields import DIGIT_LOOKALIKES as LOOKALIKES
 from verification.fields import dates_agree, names_agree, numbers_agree, region_flatness
 from verification.mrz import MrzData, check_digit
-from verification.profiles import DRIVERS_LICENSE, GOVERNMENT_ID, PASSPORT, UNIVERSAL
+from verification.profiles import DRIVERS_LICENSE, GOVERNMENT_ID, PASSPORT, UNIVERSAL, document_profile
 from verification.thresholds import ThresholdSpec, threshold, thresholds_register
 
 from ..choices import Step
@@ -148,6 +148,11 @@ class DocumentDetectionCheck(Check):
     fault_code = Step1ErrorCode.ID_DETECTION_ERROR
     analyses_images = True
     run_order = 20
+    prefetch_first = True
+
+    def prefetch(self, ctx: CheckContext) -> None:
+        # The front's OCR read: this check's presence test and every later document check read it.
+        _analysis(ctx).warm("front_ocr")
 
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = _analysis(ctx)
@@ -269,6 +274,15 @@ class MrzCheck(Check):
     analyses_images = True
     run_order = 20
 
+    def prefetch(self, ctx: CheckContext) -> None:
+        # An ICAO card carries its MRZ on the back, which the MRZ is read from first: that side's OCR
+        # read is the request's second longest computation and can run beside the front's. Decided on
+        # the requested type, never on a type an earlier check resolved.
+        analysis = _analysis(ctx)
+        requested = document_profile(analysis.country, analysis.requested_id_type)
+        if analysis.requested_id_type != UNIVERSAL and analysis.back is not None and requested.mrz_side == "back":
+            analysis.warm("back_ocr")
+
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = _analysis(ctx)
         profile = analysis.profile
@@ -322,6 +336,9 @@ class BarcodeCheck(Check):
     fault_code = Step1ErrorCode.ID_IMAGE_ERROR
     analyses_images = True
     run_order = 20
+
+    def prefetch(self, ctx: CheckContext) -> None:
+        _analysis(ctx).warm("barcode")
 
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = _analysis(ctx)

@@ -56,16 +56,31 @@ class IdLivenessCheck(Check):
         # Its own option: the 400 code in `codes` would otherwise keep it enabled everywhere.
         return bool(ctx.project.attack_prevention)
 
+    @staticmethod
+    def _measure(ctx: CheckContext):
+        """(view, pipeline results) of the front; None for a tilted photo, whose cues are unreliable
+        (physical_document_missing already asks for a retake)."""
+        def compute():
+            analysis = step1_analysis(ctx)
+            if "front" in analysis.abnormal_pose_sides:
+                return None
+            view = liveness_view(analysis.front, analysis.front_detection)
+            return view, [pipeline_score(pipeline, provider, view, file_bytes=analysis.front_bytes)
+                          for pipeline, provider in id_liveness_providers().items()]
+
+        return ctx.shared("id_liveness", compute)
+
+    def prefetch(self, ctx: CheckContext) -> None:
+        self._measure(ctx)
+
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = step1_analysis(ctx)
         limit = float(ctx.project.id_liveness_threshold)
-        if "front" in analysis.abnormal_pose_sides:
-            # A tilted photo is already a retake (physical_document_missing); its cues are unreliable.
+        measured = self._measure(ctx)
+        if measured is None:
             return CheckReport(threshold=limit, evidence={"judged": False, "reason": "abnormal pose"})
+        view, results = measured
         image, detection = analysis.front, analysis.front_detection
-        view = liveness_view(image, detection)
-        results = [pipeline_score(pipeline, provider, view, file_bytes=analysis.front_bytes)
-                   for pipeline, provider in id_liveness_providers().items()]
         evidence: dict = {
             "side": "front",
             "document_quad": image.to_original(detection.quad) if detection is not None else None,

@@ -51,12 +51,11 @@ def _document_roi(analysis) -> np.ndarray | None:
 
 def tamper_forensics(ctx: CheckContext) -> ForensicImage:
     """The front image's forensic maps, restricted to the document, shared by this module's checks."""
-    forensics = ctx.cache.get(FORENSICS_CACHE_KEY)
-    if forensics is None:
+    def compute() -> ForensicImage:
         analysis = step1_analysis(ctx)
-        forensics = ForensicImage(analysis.front.rgb, _document_roi(analysis))
-        ctx.cache[FORENSICS_CACHE_KEY] = forensics
-    return forensics
+        return ForensicImage(analysis.front.rgb, _document_roi(analysis))
+
+    return ctx.shared(FORENSICS_CACHE_KEY, compute)
 
 
 def _box_evidence(analysis, box) -> list[float]:
@@ -81,33 +80,45 @@ class ImageEditedCheck(Check):
     analyses_images = True
     run_order = 40
 
+    def prefetch(self, ctx: CheckContext) -> None:
+        _edited_measure(ctx)
+
     def run(self, ctx: CheckContext) -> CheckReport:
-        analysis = step1_analysis(ctx)
-        limit = threshold("tamper.edited.score_min")
-        score, evidence = 100.0, {"sides": {}}
-        for side, data in _side_bytes(analysis):
-            meta = image_metadata_read(data)
-            traces = editing_traces(meta)
-            quality, standard = jpeg_quality_estimate(meta.quantization)
-            side_evidence = {
-                "format": meta.format,
-                "camera": " ".join(filter(None, (meta.make, meta.model))) or None,
-                "software": meta.exif_text.get("Software"),
-                "editing_traces": [trace.evidence() for trace in traces],
-                "jpeg_quality": quality,
-                "jpeg_standard_tables": standard if quality is not None else None,
-            }
-            side_score = 0.0 if traces else 100.0
-            if meta.thumbnail is not None:
-                comparison = thumbnail_compare(data, meta.thumbnail)
-                if comparison is not None:
-                    side_evidence["thumbnail"] = comparison.evidence()
-                    side_score = min(side_score, comparison.score)
-            side_evidence["score"] = side_score
-            evidence["sides"][side] = side_evidence
-            score = min(score, side_score)
-        evidence["tools"] = sorted({t["tool"] for s in evidence["sides"].values() for t in s["editing_traces"]})
-        return CheckReport.scored(Step1RetryCode.IMAGE_EDITED, score=score, threshold=limit, evidence=evidence)
+        score, evidence = _edited_measure(ctx)
+        return CheckReport.scored(Step1RetryCode.IMAGE_EDITED, score=score, threshold=threshold("tamper.edited.score_min"),
+                                  evidence=evidence)
+
+
+def _edited_measure(ctx: CheckContext) -> tuple[float, dict]:
+    """(score, evidence) of the files' editing traces: metadata and EXIF thumbnail of every side."""
+    return ctx.shared("tamper.edited", lambda: _edited_compute(step1_analysis(ctx)))
+
+
+def _edited_compute(analysis) -> tuple[float, dict]:
+    score, evidence = 100.0, {"sides": {}}
+    for side, data in _side_bytes(analysis):
+        meta = image_metadata_read(data)
+        traces = editing_traces(meta)
+        quality, standard = jpeg_quality_estimate(meta.quantization)
+        side_evidence = {
+            "format": meta.format,
+            "camera": " ".join(filter(None, (meta.make, meta.model))) or None,
+            "software": meta.exif_text.get("Software"),
+            "editing_traces": [trace.evidence() for trace in traces],
+            "jpeg_quality": quality,
+            "jpeg_standard_tables": standard if quality is not None else None,
+        }
+        side_score = 0.0 if traces else 100.0
+        if meta.thumbnail is not None:
+            comparison = thumbnail_compare(data, meta.thumbnail)
+            if comparison is not None:
+                side_evidence["thumbnail"] = comparison.evidence()
+                side_score = min(side_score, comparison.score)
+        side_evidence["score"] = side_score
+        evidence["sides"][side] = side_evidence
+        score = min(score, side_score)
+    evidence["tools"] = sorted({t["tool"] for s in evidence["sides"].values() for t in s["editing_traces"]})
+    return score, evidence
 
 
 @check_register
@@ -120,12 +131,22 @@ class ImageForgeryCheck(Check):
     analyses_images = True
     run_order = 40
 
+    @staticmethod
+    def _measure(ctx: CheckContext):
+        def compute():
+            forensics = tamper_forensics(ctx)
+            return noise_inconsistency(forensics), copy_move_detect(forensics)
+
+        return ctx.shared("tamper.forgery", compute)
+
+    def prefetch(self, ctx: CheckContext) -> None:
+        self._measure(ctx)
+
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = step1_analysis(ctx)
         forensics = tamper_forensics(ctx)
         limit = threshold("tamper.forgery.score_min")
-        noise = noise_inconsistency(forensics)
-        clone = copy_move_detect(forensics)
+        noise, clone = self._measure(ctx)
         regions = []
         if noise.box is not None and noise.score < 100:
             regions.append({"kind": "noise_inconsistency", "box": _box_evidence(analysis, noise.box)})
@@ -184,12 +205,22 @@ class ArtificialImageCheck(Check):
     analyses_images = True
     run_order = 40
 
+    @staticmethod
+    def _measure(ctx: CheckContext):
+        def compute():
+            analysis = step1_analysis(ctx)
+            provider = image_score_provider(settings.KYC_ARTIFICIAL_IMAGE_MODEL,
+                                            settings.KYC_ARTIFICIAL_IMAGE_MODEL_OPTIONS)
+            return provider, provider.score(analysis.front.rgb, file_bytes=analysis.front_bytes)
+
+        return ctx.shared("tamper.artificial", compute)
+
+    def prefetch(self, ctx: CheckContext) -> None:
+        self._measure(ctx)
+
     def run(self, ctx: CheckContext) -> CheckReport:
-        analysis = step1_analysis(ctx)
         limit = threshold("tamper.artificial.score_min")
-        provider = image_score_provider(settings.KYC_ARTIFICIAL_IMAGE_MODEL,
-                                        settings.KYC_ARTIFICIAL_IMAGE_MODEL_OPTIONS)
-        result = provider.score(analysis.front.rgb, file_bytes=analysis.front_bytes)
+        provider, result = self._measure(ctx)
         evidence = {"provider": provider.name, "details": result.details}
         return CheckReport.scored(Step1RetryCode.ARTIFICIAL_IMAGE, score=result.score, threshold=limit,
                                   evidence=evidence)

@@ -75,8 +75,7 @@ def test_a_data_key_made_under_the_old_version_during_a_rotation_is_moved_by_the
 
 
 def _wrap_under(project_key, data_key_id) -> bytes:
-    from vault.crypto import key_wrap
-    from vault.crypto import key_unwrap
+    from vault.crypto import key_unwrap, key_wrap
     from vault.selectors import project_key_cipher
 
     current = DataKey.objects.select_related("project_key").get(pk=data_key_id)

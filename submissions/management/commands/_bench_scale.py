@@ -29,10 +29,9 @@ from reviews.models import ProjectMembership
 from reviews.selectors import queue_cursor_encode
 from reviews.views.queue import review_queue_view
 from submissions.models import Project, Submission, submission_email_key
-from vault.selectors import data_key_cache, project_key_cache
 from vault.crypto import key_new, key_wrap, seal
 from vault.models import DataKey
-from vault.selectors import project_key_cipher
+from vault.selectors import data_key_cache, project_key_cache, project_key_cipher
 from vault.services import project_key_current
 
 from ._bench_vault import vault_clock
