@@ -93,11 +93,19 @@ def sharpness_measure(rgb: np.ndarray, *, upsampling: float = 1.0) -> SharpnessM
     magnitude = cv2.magnitude(gx, gy).ravel()
     strong = magnitude > EDGE_MIN_GRADIENT
     steepness = magnitude[strong] / local_range[edges].ravel()[strong].astype(np.float32)
-    angle = cv2.phase(gx, gy).ravel()[strong] % np.pi
+    angle = cv2.phase(gx, gy).ravel()[strong]
+    # Folded to [0, pi): phase is in [0, 2 pi], and a - pi is exact there (Sterbenz), as % would be.
+    half_turn = np.float32(np.pi)
+    angle = np.where(angle >= half_turn, angle - half_turn, angle)
+    angle[angle >= half_turn] = 0  # 2 pi itself, which % folds to 0
     bins = np.minimum((angle * (ORIENTATIONS / np.pi)).astype(np.int32), ORIENTATIONS - 1)
+    # Each direction's values together (one stable sort of small integers), instead of a mask per direction.
+    order = np.argsort(bins.astype(np.uint8), kind="stable")
+    ends = np.cumsum(np.bincount(bins, minlength=ORIENTATIONS))
+    grouped = steepness[order]
     by_direction: list[float | None] = []
     for b in range(ORIENTATIONS):
-        values = steepness[bins == b]
+        values = grouped[(ends[b - 1] if b else 0):ends[b]]
         if values.size < MIN_BIN_PIXELS:
             by_direction.append(None)
             continue

@@ -437,7 +437,8 @@ class ForensicImage:
     @memoized_property
     def half(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Y, Cr, Cb at half resolution, float32, one contiguous array each."""
-        return tuple(cv2.split(cv2.pyrDown(self.ycc).astype(np.float32)))
+        # Split the 8-bit channels, then convert each: the same values, without a 3-channel float copy.
+        return tuple(channel.astype(np.float32) for channel in cv2.split(cv2.pyrDown(self.ycc)))
 
     @memoized_property
     def gray(self) -> np.ndarray:
