@@ -90,14 +90,19 @@ def _sessions_without_spinning(engine) -> None:
     """
     from onnxruntime import GraphOptimizationLevel, InferenceSession, SessionOptions
 
-    for model in (engine._load_det_model(), engine._load_rec_model()):
-        current = model.session.session
+    try:
+        models = [engine._load_det_model(), engine._load_rec_model()]
+        paths = [model.session.session._model_path for model in models]
+    except AttributeError:  # another rapidocr layout: its own sessions work, only spin
+        logger.warning("rapidocr's sessions could not be rebuilt without spinning; OCR keeps its defaults")
+        return
+    for model, path in zip(models, paths, strict=True):
         options = SessionOptions()
         options.log_severity_level = 4
         options.graph_optimization_level = GraphOptimizationLevel.ORT_ENABLE_ALL
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        model.session.session = InferenceSession(current._model_path, sess_options=options,
-                                                 providers=current.get_providers())
+        model.session.session = InferenceSession(path, sess_options=options,
+                                                 providers=model.session.session.get_providers())
 
 
 _SUBSTITUTES = str.maketrans({"«": "<<", "‹": "<", "〈": "<", "＜": "<", "《": "<<", "\u3000": " "})

@@ -123,3 +123,14 @@ def test_single_line_recognition_after_a_full_read_keeps_detection_on():
     lines = ocr_read(band)
 
     assert len(lines) >= 2  # the engine's per-call options do not leak into the next call
+
+
+def test_the_engine_sessions_let_idle_threads_sleep_instead_of_spinning():
+    # rapidocr runs many small inferences with Python in between; spinning threads would hold the
+    # core Step 1's prefetch thread works on (verification.ocr._sessions_without_spinning).
+    from verification.ocr import _engine
+
+    engine = _engine()
+    for model in (engine._load_det_model(), engine._load_rec_model()):
+        options = model.session.session.get_session_options()
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
