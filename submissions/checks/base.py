@@ -99,10 +99,11 @@ class Check:
         """Compute ahead of `run` the measurements it will read, through `ctx.shared` or the analysis's
         memoized properties, so that `run` finds them ready.
 
-        Called on the pipeline's prefetch thread (see `pipeline.pipeline_prefetch`) while other checks
-        run, so it must be pure: image measurements only, no database, no writes to `ctx` other than
-        those memoized values, nothing that depends on what an earlier check decided. What it computes
-        must be exactly what `run` would compute: prefetching changes when, never what.
+        Called before any check runs, on the helper thread or the request thread while the other is
+        busy (see `pipeline.pipeline_prefetch`), so it must be pure: image measurements only, no
+        database, no writes to `ctx` other than those memoized values, nothing that depends on what an
+        earlier check decided. It computes only what `run`, or a later check, computes anyway, through
+        the same memoized values: prefetching changes when, never what.
         """
 
 

@@ -10,10 +10,11 @@ Rules, in order:
   processing code; the traceback is logged, never answered.
 
 Prefetch (`pipeline_prefetch`, setting `KYC_CHECK_PREFETCH`): Step 1 spends most of its time in one
-OCR read that uses one core. While it runs, a second thread computes the pure image measurements of
-the later checks (`Check.prefetch`), so the request waits for the longest computation instead of
-the sum of all. Checks still run one by one in their order on the request thread and read the
-memoized values, so the outcome is the same with prefetch on or off.
+OCR read. While a helper thread makes it, the request thread computes the pure image measurements of
+the other checks (`Check.prefetch`), so their time overlaps the read's instead of following it. On a
+2-core host the read itself keeps both cores busy much of the time, so the overlap hides part of the
+rest, not all of it (docs/benchmarks.md). Checks still run one by one in their order on the request
+thread and read the memoized values, so the outcome is the same with prefetch on or off.
 """
 
 import contextlib
@@ -120,8 +121,8 @@ def pipeline_prefetch(ctx: CheckContext, checks: list[Check]) -> Iterator[dict[s
     the check marked `prefetch_first` (the OCR read, the longest computation), the request thread
     takes the others from the head, and whichever is free takes the next. When the queue is empty
     the block runs the checks in order, each waiting, if need be, for a value the helper is still
-    computing. On leaving, whatever was not started is dropped and the helper is joined: nothing of
-    the request runs after it.
+    computing. On leaving, the helper is joined (after dropping what it has not started, should the
+    request thread be interrupted): nothing of the request runs after it.
     """
     queue = deque(check for check in checks if check_prefetches(check))
     first = next((check for check in queue if check.prefetch_first), None)
