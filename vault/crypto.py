@@ -90,7 +90,7 @@ def sealed_key_id(blob: bytes) -> uuid.UUID:
     """The data key a sealed blob needs; VaultError when the blob is not sealed."""
     if not blob_is_sealed(blob):
         raise VaultError("not a sealed value")
-    return uuid.UUID(bytes=bytes(blob[len(SEALED_MAGIC) : len(SEALED_MAGIC) + 16]))
+    return uuid.UUID(bytes=sealed_key_raw(blob))
 
 
 def sealed_key_raw(blob: bytes) -> bytes:

@@ -60,7 +60,7 @@ class SealedDescriptor:
         if isinstance(value, Sealed):
             # A key joined with the row (`select_related("data_key__project_key")`) saves a query.
             joined = instance._state.fields_cache.get("data_key")
-            if joined is not None and not getattr(joined, "_vault_remembered", False):
+            if joined is not None:
                 data_keys_remember([joined])
             value = self.field.open(value)
             instance.__dict__[self.field.attname] = value

@@ -152,14 +152,17 @@ DATA_KEY_ANNOTATIONS = {
 }
 
 
+def _data_keys_cache(rows: Iterable[tuple]) -> None:
+    """Unwrap and cache the keys of `_data_keys_unwrap` rows that are not cached yet."""
+    for raw, cipher in _data_keys_unwrap(row for row in rows if not data_key_cache.get(row[0].bytes)[0]).items():
+        data_key_cache.put(raw, cipher)
+
+
 def data_keys_from_rows(rows: Iterable[Any]) -> None:
     """Cache the keys of rows read with `.annotate(**DATA_KEY_ANNOTATIONS)` that are not cached yet."""
-    missing = [row for row in rows if row.data_key_id is not None and not data_key_cache.get(row.data_key_id.bytes)[0]]
-    unwrapped = _data_keys_unwrap(
+    _data_keys_cache(
         (row.data_key_id, row.vault_wrapped, row.vault_project_key_id, row.vault_project_id, row.vault_version,
-         row.vault_master_key_id, row.vault_project_wrapped) for row in missing)
-    for raw, cipher in unwrapped.items():
-        data_key_cache.put(raw, cipher)
+         row.vault_master_key_id, row.vault_project_wrapped) for row in rows if row.data_key_id is not None)
 
 
 def data_key_cipher(key_id: uuid.UUID | bytes) -> AESGCM | None:
@@ -188,9 +191,6 @@ def data_keys_remember(data_keys: Iterable[DataKey | None]) -> None:
     fresh = [key for key in data_keys if key is not None and not getattr(key, "_vault_remembered", False)]
     for data_key in fresh:
         data_key._vault_remembered = True  # a row's fields all ask: answer the first only
-    missing = [key for key in fresh if not data_key_cache.get(key.pk.bytes)[0]]
-    unwrapped = _data_keys_unwrap(
+    _data_keys_cache(
         (key.pk, key.wrapped, key.project_key_id, key.project_key.project_id, key.project_key.version,
-         key.project_key.master_key_id, key.project_key.wrapped) for key in missing)
-    for raw, cipher in unwrapped.items():
-        data_key_cache.put(raw, cipher)
+         key.project_key.master_key_id, key.project_key.wrapped) for key in fresh)

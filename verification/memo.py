@@ -44,10 +44,6 @@ class Memo:
                 self.values[key] = value
             return value
 
-    def peek(self, key: Hashable, default: Any = None) -> Any:
-        """The value if computed, else `default` (never computes, never waits)."""
-        return self.values.get(key, default)
-
 
 class memoized_property:  # noqa: N801 - used as a decorator, like the property it replaces
     """`cached_property` with a lock per instance and per attribute (see the module docstring).

@@ -111,6 +111,20 @@ def check_prefetches(check: Check) -> bool:
     return type(check).prefetch is not Check.prefetch
 
 
+class MeasuredCheck(Check):
+    """A check that judges one image measurement of the request (`measurement`), computed once and
+    prefetched: `run` reads it through `measured(ctx)`."""
+
+    def measurement(self, ctx: CheckContext) -> Any:
+        raise NotImplementedError
+
+    def measured(self, ctx: CheckContext) -> Any:
+        return ctx.shared(f"measured.{self.name}", lambda: self.measurement(ctx))
+
+    def prefetch(self, ctx: CheckContext) -> None:
+        self.measured(ctx)
+
+
 _REGISTRY: dict[Step, list[Check]] = {step: [] for step in Step}
 
 

@@ -21,7 +21,7 @@ from verification.providers import ImageScoreProvider, image_score_provider
 from ..choices import Step
 from ..codes import Step1ErrorCode, Step1RetryCode
 from .analysis import step1_analysis
-from .base import Check, CheckContext, CheckReport, Finding, check_register
+from .base import CheckContext, CheckReport, Finding, MeasuredCheck, check_register
 
 
 def id_liveness_providers() -> dict[str, ImageScoreProvider]:
@@ -42,7 +42,7 @@ def id_liveness_providers() -> dict[str, ImageScoreProvider]:
 
 
 @check_register
-class IdLivenessCheck(Check):
+class IdLivenessCheck(MeasuredCheck):
     """Is the ID image a live capture of the physical card? (three pipelines, each 0-100)"""
 
     name = "id_liveness"
@@ -56,27 +56,20 @@ class IdLivenessCheck(Check):
         # Its own option: the 400 code in `codes` would otherwise keep it enabled everywhere.
         return bool(ctx.project.attack_prevention)
 
-    @staticmethod
-    def _measure(ctx: CheckContext):
+    def measurement(self, ctx: CheckContext):
         """(view, pipeline results) of the front; None for a tilted photo, whose cues are unreliable
         (physical_document_missing already asks for a retake)."""
-        def compute():
-            analysis = step1_analysis(ctx)
-            if "front" in analysis.abnormal_pose_sides:
-                return None
-            view = liveness_view(analysis.front, analysis.front_detection)
-            return view, [pipeline_score(pipeline, provider, view, file_bytes=analysis.front_bytes)
-                          for pipeline, provider in id_liveness_providers().items()]
-
-        return ctx.shared("id_liveness", compute)
-
-    def prefetch(self, ctx: CheckContext) -> None:
-        self._measure(ctx)
+        analysis = step1_analysis(ctx)
+        if "front" in analysis.abnormal_pose_sides:
+            return None
+        view = liveness_view(analysis.front, analysis.front_detection)
+        return view, [pipeline_score(pipeline, provider, view, file_bytes=analysis.front_bytes)
+                      for pipeline, provider in id_liveness_providers().items()]
 
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = step1_analysis(ctx)
         limit = float(ctx.project.id_liveness_threshold)
-        measured = self._measure(ctx)
+        measured = self.measured(ctx)
         if measured is None:
             return CheckReport(threshold=limit, evidence={"judged": False, "reason": "abnormal pose"})
         view, results = measured

@@ -26,7 +26,7 @@ from verification.thresholds import threshold
 from ..choices import Step
 from ..codes import Step1RetryCode
 from .analysis import step1_analysis
-from .base import Check, CheckContext, CheckReport, Finding, check_register
+from .base import Check, CheckContext, CheckReport, Finding, MeasuredCheck, check_register
 
 FORENSICS_CACHE_KEY = "tamper.front"
 # With no detected document, the text lines say where the card is; this many lines are needed.
@@ -71,7 +71,7 @@ def _side_bytes(analysis) -> list[tuple[str, bytes]]:
 
 
 @check_register
-class ImageEditedCheck(Check):
+class ImageEditedCheck(MeasuredCheck):
     """Editing software in the files' metadata, or an EXIF thumbnail showing another picture."""
 
     name = "image_edited"
@@ -80,21 +80,17 @@ class ImageEditedCheck(Check):
     analyses_images = True
     run_order = 40
 
-    def prefetch(self, ctx: CheckContext) -> None:
-        _edited_measure(ctx)
+    def measurement(self, ctx: CheckContext) -> tuple[float, dict]:
+        return _edited_measure(step1_analysis(ctx))
 
     def run(self, ctx: CheckContext) -> CheckReport:
-        score, evidence = _edited_measure(ctx)
+        score, evidence = self.measured(ctx)
         return CheckReport.scored(Step1RetryCode.IMAGE_EDITED, score=score, threshold=threshold("tamper.edited.score_min"),
                                   evidence=evidence)
 
 
-def _edited_measure(ctx: CheckContext) -> tuple[float, dict]:
+def _edited_measure(analysis) -> tuple[float, dict]:
     """(score, evidence) of the files' editing traces: metadata and EXIF thumbnail of every side."""
-    return ctx.shared("tamper.edited", lambda: _edited_compute(step1_analysis(ctx)))
-
-
-def _edited_compute(analysis) -> tuple[float, dict]:
     score, evidence = 100.0, {"sides": {}}
     for side, data in _side_bytes(analysis):
         meta = image_metadata_read(data)
@@ -122,7 +118,7 @@ def _edited_compute(analysis) -> tuple[float, dict]:
 
 
 @check_register
-class ImageForgeryCheck(Check):
+class ImageForgeryCheck(MeasuredCheck):
     """Pixel manipulation of the front: a region with foreign noise (replaced portrait), or a clone."""
 
     name = "image_forgery"
@@ -131,22 +127,15 @@ class ImageForgeryCheck(Check):
     analyses_images = True
     run_order = 40
 
-    @staticmethod
-    def _measure(ctx: CheckContext):
-        def compute():
-            forensics = tamper_forensics(ctx)
-            return noise_inconsistency(forensics), copy_move_detect(forensics)
-
-        return ctx.shared("tamper.forgery", compute)
-
-    def prefetch(self, ctx: CheckContext) -> None:
-        self._measure(ctx)
+    def measurement(self, ctx: CheckContext):
+        forensics = tamper_forensics(ctx)
+        return noise_inconsistency(forensics), copy_move_detect(forensics)
 
     def run(self, ctx: CheckContext) -> CheckReport:
         analysis = step1_analysis(ctx)
         forensics = tamper_forensics(ctx)
         limit = threshold("tamper.forgery.score_min")
-        noise, clone = self._measure(ctx)
+        noise, clone = self.measured(ctx)
         regions = []
         if noise.box is not None and noise.score < 100:
             regions.append({"kind": "noise_inconsistency", "box": _box_evidence(analysis, noise.box)})
@@ -196,7 +185,7 @@ class ArtificialTextCheck(Check):
 
 
 @check_register
-class ArtificialImageCheck(Check):
+class ArtificialImageCheck(MeasuredCheck):
     """A generated or rendered front image, scored by the configured provider (heuristic or ONNX)."""
 
     name = "artificial_image"
@@ -205,22 +194,15 @@ class ArtificialImageCheck(Check):
     analyses_images = True
     run_order = 40
 
-    @staticmethod
-    def _measure(ctx: CheckContext):
-        def compute():
-            analysis = step1_analysis(ctx)
-            provider = image_score_provider(settings.KYC_ARTIFICIAL_IMAGE_MODEL,
-                                            settings.KYC_ARTIFICIAL_IMAGE_MODEL_OPTIONS)
-            return provider, provider.score(analysis.front.rgb, file_bytes=analysis.front_bytes)
-
-        return ctx.shared("tamper.artificial", compute)
-
-    def prefetch(self, ctx: CheckContext) -> None:
-        self._measure(ctx)
+    def measurement(self, ctx: CheckContext):
+        analysis = step1_analysis(ctx)
+        provider = image_score_provider(settings.KYC_ARTIFICIAL_IMAGE_MODEL,
+                                        settings.KYC_ARTIFICIAL_IMAGE_MODEL_OPTIONS)
+        return provider, provider.score(analysis.front.rgb, file_bytes=analysis.front_bytes)
 
     def run(self, ctx: CheckContext) -> CheckReport:
         limit = threshold("tamper.artificial.score_min")
-        provider, result = self._measure(ctx)
+        provider, result = self.measured(ctx)
         evidence = {"provider": provider.name, "details": result.details}
         return CheckReport.scored(Step1RetryCode.ARTIFICIAL_IMAGE, score=result.score, threshold=limit,
                                   evidence=evidence)

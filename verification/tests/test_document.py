@@ -117,3 +117,18 @@ def test_background_fit_by_normal_equations_matches_an_svd_least_squares():
     values = design @ np.array([120.0, 8.0, -5.0, 3.0, 2.0, -1.0]) + rng.normal(0, 4, len(x))
     expected, *_ = np.linalg.lstsq(design, values, rcond=None)
     assert np.allclose(_least_squares(design, values), expected, rtol=0, atol=1e-9)
+
+
+def test_the_hull_of_each_rows_extreme_pixels_is_the_hull_of_every_pixel():
+    import cv2
+
+    from verification.document import _row_extremes
+
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        mask = np.zeros((120, 160), np.uint8)
+        for _ in range(rng.integers(1, 6)):  # scattered strokes and blobs, as an edge map has
+            x, y = rng.integers(5, 150), rng.integers(5, 110)
+            cv2.line(mask, (int(x), int(y)), (int(rng.integers(5, 150)), int(rng.integers(5, 110))), 255, 1)
+        mask[rng.random(mask.shape) > 0.995] = 255
+        assert np.array_equal(cv2.convexHull(_row_extremes(mask)), cv2.convexHull(cv2.findNonZero(mask)))
