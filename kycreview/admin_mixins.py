@@ -1,5 +1,6 @@
 """Shared admin behaviour."""
 
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.http import Http404
 
@@ -82,3 +83,17 @@ class ProjectScopedAdminMixin:
             return access.has_any_project
         project_id = self.object_project_id(obj)
         return access.is_superuser if project_id is None else access.may_view(project_id)
+
+
+class ProjectScopedListFilter(admin.RelatedFieldListFilter):
+    """A changelist's project filter that names only the projects the user holds a role in.
+
+    Django's related filter lists every row of the related table, which would give a reviewer of
+    one project the names and public ids of every other tenant.
+    """
+
+    def field_choices(self, field, request, model_admin):
+        from reviews.selectors import review_access_for_user  # the reviews app imports this module
+
+        projects = review_access_for_user(request.user).projects().order_by("name", "pk")
+        return [(project.pk, str(project)) for project in projects]

@@ -100,10 +100,15 @@ def review_case_view(request: HttpRequest, *, model_admin: ModelAdmin, object_id
     if action in ("confirm", "return"):
         service = review_confirm if action == "confirm" else review_return
         try:
-            review = service(review_id=int(request.POST.get("review_id") or 0), actor=actor,
-                             note=request.POST.get("second_note", ""))
-        except (SubmissionError, ValueError) as exc:
-            error = getattr(exc, "message", "Invalid request.")
+            # The posted id is resolved inside this case, which is already scoped to the user's projects.
+            review = service(submission_id=submission.submission_id, review_id=int(request.POST.get("review_id") or 0),
+                             actor=actor, note=request.POST.get("second_note", ""))
+        except SubmissionError as exc:
+            if exc.http_status == 404:
+                raise Http404("No such decision in this case.") from exc
+            error = exc.message
+        except ValueError:
+            error = "Invalid request."
         else:
             submission.refresh_from_db()
             messages.success(request, f"{review.get_state_display()}: {submission.submission_id} is now "
