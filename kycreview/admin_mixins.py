@@ -97,3 +97,35 @@ class ProjectScopedListFilter(admin.RelatedFieldListFilter):
 
         projects = review_access_for_user(request.user).projects().order_by("name", "pk")
         return [(project.pk, str(project)) for project in projects]
+
+
+class PersonalDataMaskedMixin:
+    """Fields shown through `kycreview.masking` to a viewer without the personal-data right in the
+    row's project (auditors): numbers masked and raw reads withheld, at any depth.
+
+    `masked_fields` maps a field to the display method that shows it masked; `masked_project_id`
+    is the project whose role decides (the row's own, or an inline's parent's).
+    """
+
+    masked_fields: dict[str, str] = {}
+
+    def masked_project_id(self, obj) -> int | None:
+        object_project_id = getattr(self, "object_project_id", None)  # a ProjectScopedAdminMixin's path
+        return object_project_id(obj) if object_project_id is not None else obj.project_id
+
+    def _masks_personal_data(self, request, obj) -> bool:
+        from reviews.selectors import review_access_for_user  # the reviews app imports this module
+
+        return obj is not None and not review_access_for_user(request.user).may_see_personal_data(
+            self.masked_project_id(obj))
+
+    def _with_masked(self, request, obj, fields):
+        if not self._masks_personal_data(request, obj):
+            return fields
+        return type(fields)(self.masked_fields.get(name, name) for name in fields)
+
+    def get_fields(self, request, obj=None):
+        return self._with_masked(request, obj, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._with_masked(request, obj, super().get_readonly_fields(request, obj))

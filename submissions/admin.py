@@ -21,7 +21,13 @@ from django.utils.text import capfirst
 
 from audit.models import AuditEvent
 from audit.services import Actor, audit_record
-from kycreview.admin_mixins import ProjectScopedAdminMixin, ProjectScopedListFilter, ReadOnlyAdminMixin
+from kycreview.admin_mixins import (
+    PersonalDataMaskedMixin,
+    ProjectScopedAdminMixin,
+    ProjectScopedListFilter,
+    ReadOnlyAdminMixin,
+)
+from kycreview.masking import mask_personal
 from reviews.forms import RejectForm
 from reviews.models import ProjectMembership, ReviewDecision
 from reviews.selectors import review_access_for_user
@@ -411,11 +417,16 @@ class CheckResultInline(ReadOnlyInline):
         return f"{obj.duration_ms:.1f} ms"
 
 
-class ReviewDecisionInline(ReadOnlyInline):
+class ReviewDecisionInline(PersonalDataMaskedMixin, ReadOnlyInline):
     model = ReviewDecision
     fields = ("created_at", "reviewer_label", "decision", "reject_codes", "comment", "internal_note", "edits")
     readonly_fields = fields
+    masked_fields = {"edits": "edits_masked"}  # an edit may correct a document number
     ordering = ("-created_at", "-pk")
+
+    @admin.display(description="Edits")
+    def edits_masked(self, obj: ReviewDecision) -> str:
+        return json_pretty(mask_personal(obj.edits))
 
 
 class AuditEventInline(ReadOnlyInline):
