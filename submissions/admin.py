@@ -126,15 +126,15 @@ OPTION_FIELDSETS = (
 
 
 def project_membership_user_choices(access) -> QuerySet:
-    """The users an operator may grant a role to: members of the projects they configure, and
+    """The users an operator may grant a role to: members of the projects they configure, and staff
     accounts without any role yet (made by a superuser). A member only of other projects is not
     listed: the choice list would name another tenant's staff."""
     users = get_user_model().objects.order_by("username")
     if access.is_superuser:
         return users
     configured = [pk for pk in access.roles if access.may_configure(pk)]
-    return users.filter(Q(project_memberships__project_id__in=configured) | Q(project_memberships__isnull=True)) \
-        .distinct()
+    unassigned = Q(project_memberships__isnull=True, is_staff=True, is_active=True, is_superuser=False)
+    return users.filter(Q(project_memberships__project_id__in=configured) | unassigned).distinct()
 
 
 class ProjectMembershipInline(admin.TabularInline):

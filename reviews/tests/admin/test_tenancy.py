@@ -8,6 +8,7 @@ Each test is a user of project A handing the workspace an id of project B: the a
 from unittest import mock
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -237,11 +238,12 @@ def test_the_member_choices_name_no_staff_of_other_projects(client, alpha, beta)
     newcomer = staff_member("newcomer", alpha, "reviewer")
     ProjectMembership.objects.filter(user=newcomer).delete()  # an account nobody has given a role yet
     colleague = staff_member("colleague-of-alpha", alpha, "reviewer")
+    get_user_model().objects.create_superuser("platform-root", password="pw-for-tests-only")
     client.force_login(staff_member("olga", alpha, "operator"))
     html = client.get(reverse("admin:submissions_project_change", args=[alpha.pk])).content.decode()
     assert "memberships-TOTAL_FORMS" in html
     assert colleague.username in html and newcomer.username in html
-    assert "bob-of-beta" not in html
+    assert "bob-of-beta" not in html and "platform-root" not in html
     # and a grant to B's reviewer is refused by the form
     data = form_data(alpha)
     data.update({"memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "0",
@@ -249,3 +251,8 @@ def test_the_member_choices_name_no_staff_of_other_projects(client, alpha, beta)
                  "memberships-0-user": ProjectMembership.objects.get(project=beta).user_id})
     client.post(reverse("admin:submissions_project_change", args=[alpha.pk]), data)
     assert not ProjectMembership.objects.filter(project=alpha, user__username="bob-of-beta").exists()
+    # while a grant to the account without a role goes through
+    data["memberships-0-user"] = newcomer.pk
+    response = client.post(reverse("admin:submissions_project_change", args=[alpha.pk]), data)
+    assert response.status_code == 302
+    assert ProjectMembership.objects.get(project=alpha, user=newcomer).role == "reviewer"
