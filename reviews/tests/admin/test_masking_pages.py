@@ -70,12 +70,12 @@ def test_an_auditor_reads_no_number_mrz_line_or_barcode_read_anywhere(client, ca
     project, passport, licence, proposal = cases
     assert AuditEvent.objects.filter(action="edited", submission=licence).exists()
     client.force_login(staff_member("audrey", project, "auditor"))
+    leaks = []
     for url in auditor_pages(passport, licence, proposal):
         response = client.get(url)
         assert response.status_code == 200, url
-        body = response.content
-        for secret in SECRETS:
-            assert secret.encode() not in body, (url, secret)
+        leaks += [(url, secret) for secret in SECRETS if secret.encode() in response.content]
+    assert leaks == []
     # masked, not dropped: the auditor still sees that the values are there
     case_page = client.get(reverse("admin:submissions_submission_decide", args=[passport.pk])).content.decode()
     assert "•••••••C3" in case_page and "•••••••6B" in case_page and "withheld" in case_page
