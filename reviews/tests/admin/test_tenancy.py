@@ -89,6 +89,14 @@ def test_a_proposal_of_another_case_of_the_same_project_is_not_found_either(clie
     assert status(beta_proposal.submission) == SubmissionStatus.PENDING
 
 
+@pytest.mark.parametrize("review_id", ["99999999999999999999999", "-1", "0"])
+def test_a_proposal_id_out_of_any_range_is_not_found_either(client, beta, beta_proposal, review_id):
+    client.force_login(staff_member("sam", beta, "reviewer"))
+    response = client.post(case_url(beta_proposal.submission), {"action": "confirm", "review_id": review_id})
+    assert response.status_code == 404
+    assert ReviewDecision.objects.get(pk=beta_proposal.pk).state == DecisionState.PROPOSED
+
+
 def test_another_projects_image_is_not_served_through_ones_own_case(client, alpha, beta):
     own, theirs = submission_pending(alpha), submission_pending(beta, email="bea@example.com")
     client.force_login(staff_member("rita", alpha, "reviewer"))
