@@ -16,8 +16,8 @@ from audit.services import Actor, audit_record
 from documents.models import InvalidatedDocument
 from documents.services import invalidated_document_add
 from reviews.choices import DecisionState
-from reviews.models import ProjectMembership, ReviewDecision
-from reviews.services import review_approve
+from reviews.models import ProjectMembership, ReviewClaim, ReviewDecision
+from reviews.services import review_approve, review_claim
 from submissions.choices import ProjectStatus, SubmissionStatus
 from submissions.file_urls import stored_file_admin_url
 from submissions.models import ApiKey, Project, Submission
@@ -87,6 +87,18 @@ def test_a_proposal_of_another_case_of_the_same_project_is_not_found_either(clie
     assert response.status_code == 404
     assert ReviewDecision.objects.get(pk=beta_proposal.pk).state == DecisionState.PROPOSED
     assert status(beta_proposal.submission) == SubmissionStatus.PENDING
+
+
+def test_another_projects_claim_is_neither_released_nor_kept_alive(client, alpha, beta):
+    theirs = SubmissionFactory(project=beta, target_status=SubmissionStatus.PENDING)
+    bob = staff_member("bob", beta, "reviewer")
+    claim = review_claim(submission_id=theirs.submission_id, actor=Actor.for_user(bob))
+    client.force_login(staff_member("rita", alpha, "reviewer"))
+    for action in ("release", "heartbeat", "decide"):
+        assert client.post(case_url(theirs), {"action": action, "decision": "approve"}).status_code == 404
+    kept = ReviewClaim.objects.get(submission=theirs)
+    assert kept.reviewer == bob and kept.last_seen_at == claim.last_seen_at
+    assert status(theirs) == SubmissionStatus.PENDING
 
 
 @pytest.mark.parametrize("review_id", ["99999999999999999999999", "-1", "0"])
