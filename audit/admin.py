@@ -7,7 +7,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 
-from kycreview.admin_mixins import ProjectScopedAdminMixin, ReadOnlyAdminMixin
+from kycreview.admin_mixins import PersonalDataMaskedMixin, ProjectScopedAdminMixin, ReadOnlyAdminMixin
+from kycreview.masking import mask_personal
 
 from .models import AuditChainHead, AuditEvent
 from .selectors import audit_erasure_report
@@ -35,8 +36,13 @@ class AuditSealedFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The audit trail, read-only: rows are written only by `audit_record`."""
+class AuditEventAdmin(PersonalDataMaskedMixin, ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail, read-only: rows are written only by `audit_record`.
+
+    Before/after hold edited values (a corrected document number): masked for auditors.
+    """
+
+    masked_fields = {"before_pretty": "before_masked", "after_pretty": "after_masked"}
 
     class Media:
         css = {"all": ("kycreview/admin.css",)}
@@ -111,6 +117,14 @@ class AuditEventAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
     @admin.display(description="After")
     def after_pretty(self, obj: AuditEvent) -> str:
         return _json_pretty(obj.after_plain)
+
+    @admin.display(description="Before")
+    def before_masked(self, obj: AuditEvent) -> str:
+        return _json_pretty(mask_personal(obj.before_plain))
+
+    @admin.display(description="After")
+    def after_masked(self, obj: AuditEvent) -> str:
+        return _json_pretty(mask_personal(obj.after_plain))
 
 
 @admin.register(AuditChainHead)

@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from kycreview.masking import mask_personal
 from submissions.models import Project
 
 from .chain import (
@@ -431,13 +432,16 @@ def audit_export(
     since: datetime | None = None,
     until: datetime | None = None,
     content: bool = True,
+    masked: bool = False,
 ) -> int:
     """Write the events as JSON lines for auditors; returns the number of lines.
 
     Chain by chain (global first), sealed events in chain order and then the unsealed ones by id.
     `since` is inclusive, `until` exclusive. Each line holds the fields the chain hashes (under the
     names docs/audit.md gives), so the export can be verified without this code. `content=False`
-    leaves out before/after (personal data) but keeps their digest.
+    leaves out before/after (personal data) but keeps their digest. `masked=True` writes them as an
+    auditor without the personal-data right reads them (`kycreview.masking`), as `before_masked` /
+    `after_masked` and without the nonce: a masked value cannot match the digest, and is not meant to.
     """
     lines = 0
     for project_id, label in audit_chain_list(project=project):
@@ -456,12 +460,12 @@ def audit_export(
                     break
                 after_key = getattr(chunk[-1], order)
                 for row in chunk:
-                    stream.write(json.dumps(_export_line(row, label, content), ensure_ascii=False) + "\n")
+                    stream.write(json.dumps(_export_line(row, label, content, masked), ensure_ascii=False) + "\n")
                 lines += len(chunk)
     return lines
 
 
-def _export_line(row: Any, chain: str, content: bool) -> dict[str, Any]:
+def _export_line(row: Any, chain: str, content: bool, masked: bool = False) -> dict[str, Any]:
     line = {
         "chain": chain,
         "chain_seq": row.chain_seq,
@@ -479,7 +483,9 @@ def _export_line(row: Any, chain: str, content: bool) -> dict[str, Any]:
         "prev_hash": row.prev_hash,
         "hash": row.hash,
     }
-    if content:
+    if masked:
+        line.update(before_masked=mask_personal(row.before), after_masked=mask_personal(row.after))
+    elif content:
         line.update(before=row.before, after=row.after, content_nonce=row.content_nonce)
     return line
 

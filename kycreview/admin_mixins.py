@@ -1,5 +1,6 @@
 """Shared admin behaviour."""
 
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.http import Http404
 
@@ -82,3 +83,49 @@ class ProjectScopedAdminMixin:
             return access.has_any_project
         project_id = self.object_project_id(obj)
         return access.is_superuser if project_id is None else access.may_view(project_id)
+
+
+class ProjectScopedListFilter(admin.RelatedFieldListFilter):
+    """A changelist's project filter that names only the projects the user holds a role in.
+
+    Django's related filter lists every row of the related table, which would give a reviewer of
+    one project the names and public ids of every other tenant.
+    """
+
+    def field_choices(self, field, request, model_admin):
+        from reviews.selectors import review_access_for_user  # the reviews app imports this module
+
+        projects = review_access_for_user(request.user).projects().order_by("name", "pk")
+        return [(project.pk, str(project)) for project in projects]
+
+
+class PersonalDataMaskedMixin:
+    """Fields shown through `kycreview.masking` to a viewer without the personal-data right in the
+    row's project (auditors): numbers masked and raw reads withheld, at any depth.
+
+    `masked_fields` maps a field to the display method that shows it masked; `masked_project_id`
+    is the project whose role decides (the row's own, or an inline's parent's).
+    """
+
+    masked_fields: dict[str, str] = {}
+
+    def masked_project_id(self, obj) -> int | None:
+        object_project_id = getattr(self, "object_project_id", None)  # a ProjectScopedAdminMixin's path
+        return object_project_id(obj) if object_project_id is not None else obj.project_id
+
+    def _masks_personal_data(self, request, obj) -> bool:
+        from reviews.selectors import review_access_for_user  # the reviews app imports this module
+
+        return obj is not None and not review_access_for_user(request.user).may_see_personal_data(
+            self.masked_project_id(obj))
+
+    def _with_masked(self, request, obj, fields):
+        if not self._masks_personal_data(request, obj):
+            return fields
+        return type(fields)(self.masked_fields.get(name, name) for name in fields)
+
+    def get_fields(self, request, obj=None):
+        return self._with_masked(request, obj, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._with_masked(request, obj, super().get_readonly_fields(request, obj))

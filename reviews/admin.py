@@ -1,14 +1,18 @@
 from django.contrib import admin
 
-from kycreview.admin_mixins import ProjectScopedAdminMixin, ReadOnlyAdminMixin
+from kycreview.admin_mixins import PersonalDataMaskedMixin, ProjectScopedAdminMixin, ReadOnlyAdminMixin
+from kycreview.masking import mask_personal
+from submissions.admin import json_pretty
 
 from .models import ReviewDecision
 
 
 @admin.register(ReviewDecision)
-class ReviewDecisionAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    project_path = "submission__project"
+class ReviewDecisionAdmin(PersonalDataMaskedMixin, ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Reviewer decisions, read-only: they are written only by `review_decide`."""
+
+    project_path = "submission__project"
+    masked_fields = {"edits": "edits_masked"}  # an edit may correct a document number
 
     class Media:
         css = {"all": ("kycreview/admin.css",)}
@@ -31,6 +35,10 @@ class ReviewDecisionAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.Mod
         "created_at",
     )
     readonly_fields = fields
+
+    @admin.display(description="Edits")
+    def edits_masked(self, obj: ReviewDecision) -> str:
+        return json_pretty(mask_personal(obj.edits))
 
     @admin.display(description="Project")
     def project(self, obj: ReviewDecision) -> str:

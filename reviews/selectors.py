@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from kycreview.keyset import keyset_condition, keyset_decode, keyset_encode
+from kycreview.masking import mask_personal
 from submissions.choices import CheckOutcome, FileKind, SubmissionStatus
 from submissions.models import CheckResult, FaceDescriptor, Project, StoredFile, Submission, submission_email_key
 from submissions.selectors import face_duplicates_find
@@ -106,24 +107,25 @@ class DataRow:
     key: str
     extracted: object
     entered: object
+    differs: bool
 
-    @property
-    def differs(self) -> bool:
-        return self.extracted not in (None, "") and self.entered not in (None, "") and self.extracted != self.entered
+
+def _values_differ(extracted, entered) -> bool:
+    return extracted not in (None, "") and entered not in (None, "") and extracted != entered
 
 
 def review_data_rows(*, submission: Submission, masked: bool = False) -> list[DataRow]:
     """Extracted (document) and entered (applicant) data side by side, one row per key.
 
-    `masked`: document and identity numbers shown as bullets with their last two characters.
+    `masked`: the values as a viewer without the personal-data right sees them (`kycreview.masking`:
+    numbers as bullets and their last two characters, at any depth; MRZ lines, OCR text and barcode
+    payloads withheld). Whether the two sides differ is judged on the real values.
     """
     extracted, entered = submission.extracted_data or {}, submission.entered_data or {}
     keys = list(dict.fromkeys([*entered, *extracted]))
-    rows = [DataRow(key, extracted.get(key), entered.get(key)) for key in keys]
-    if masked:
-        rows = [DataRow(row.key, *(review_mask(v) if v not in (None, "") else v for v in (row.extracted, row.entered)))
-                if row.key in PERSONAL_NUMBER_KEYS else row for row in rows]
-    return rows
+    shown = (lambda key, value: mask_personal(value, key=key)) if masked else (lambda key, value: value)
+    return [DataRow(key, shown(key, extracted.get(key)), shown(key, entered.get(key)),
+                    _values_differ(extracted.get(key), entered.get(key))) for key in keys]
 
 
 # -- the queue -------------------------------------------------------------------------
@@ -445,13 +447,3 @@ def review_open_proposal(*, submission: Submission) -> ReviewDecision | None:
 def review_active_claim(*, submission: Submission) -> ReviewClaim | None:
     claim = ReviewClaim.objects.filter(submission=submission).select_related("reviewer").first()
     return claim if claim is not None and claim.is_active() else None
-
-
-# Data a role without the personal-data right sees masked (document and identity numbers).
-PERSONAL_NUMBER_KEYS = frozenset({"document_number", "personal_number", "identity_number", "national_id",
-                                  "ssn", "tax_id", "optional_data", "account_number"})
-
-
-def review_mask(value) -> str:
-    text = "" if value is None else str(value)
-    return "•" * max(len(text) - 2, 3) + text[-2:] if len(text) > 4 else "•••"

@@ -252,21 +252,27 @@ def review_decide(
     return review
 
 
-def _review_lock_proposal(*, review_id: int) -> tuple[ReviewDecision, Submission]:
-    proposal = ReviewDecision.objects.select_related("submission", "reviewer").filter(pk=review_id).first()
+def _review_lock_proposal(*, submission_id: str, review_id: int) -> tuple[ReviewDecision, Submission]:
+    """Lock the case, then find the open proposal among the case's own decisions.
+
+    The review id comes from a request: resolved inside the submission the caller acts on (which
+    the caller has already scoped to the actor's projects), a decision of another case, or of
+    another project, is not found.
+    """
+    submission = _review_lock_pending(submission_id)
+    proposal = ReviewDecision.objects.select_related("reviewer").filter(pk=review_id, submission=submission).first()
     if proposal is None:
-        raise SubmissionError(ReviewErrorCode.NO_PROPOSAL)
-    submission = _review_lock_pending(proposal.submission.submission_id)
-    proposal.refresh_from_db()
+        raise SubmissionError(ReviewErrorCode.NO_PROPOSAL, http_status=404)  # not a decision of this case
     if proposal.state != DecisionState.PROPOSED:
         raise SubmissionError(ReviewErrorCode.NO_PROPOSAL)
     return proposal, submission
 
 
 @transaction.atomic
-def review_confirm(*, review_id: int, actor: Actor, note: str = "") -> ReviewDecision:
-    """Four-eyes: a second reviewer confirms a proposed decision, which then takes effect."""
-    proposal, submission = _review_lock_proposal(review_id=review_id)
+def review_confirm(*, submission_id: str, review_id: int, actor: Actor, note: str = "") -> ReviewDecision:
+    """Four-eyes: a second reviewer confirms the proposed decision `review_id` of `submission_id`,
+    which then takes effect. Locks the submission row."""
+    proposal, submission = _review_lock_proposal(submission_id=submission_id, review_id=review_id)
     if actor.user is None or proposal.reviewer_id == actor.user.pk:
         raise SubmissionError(ReviewErrorCode.OWN_DECISION)
     _review_require_not_claimed_by_other(submission, actor)
@@ -289,11 +295,12 @@ def review_confirm(*, review_id: int, actor: Actor, note: str = "") -> ReviewDec
 
 
 @transaction.atomic
-def review_return(*, review_id: int, actor: Actor, note: str) -> ReviewDecision:
-    """Four-eyes: a second reviewer sends a proposed decision back; the case is Pending again."""
+def review_return(*, submission_id: str, review_id: int, actor: Actor, note: str) -> ReviewDecision:
+    """Four-eyes: a second reviewer sends the proposed decision `review_id` of `submission_id` back;
+    the case is Pending again. Locks the submission row."""
     if not note.strip():
         raise SubmissionError(ReviewErrorCode.RETURN_NOTE_REQUIRED)
-    proposal, submission = _review_lock_proposal(review_id=review_id)
+    proposal, submission = _review_lock_proposal(submission_id=submission_id, review_id=review_id)
     if actor.user is None or proposal.reviewer_id == actor.user.pk:
         raise SubmissionError(ReviewErrorCode.OWN_DECISION)
     proposal.state, proposal.second_reviewer, proposal.second_reviewer_label = (

@@ -9,8 +9,9 @@ import json
 from collections import defaultdict
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,7 +21,13 @@ from django.utils.text import capfirst
 
 from audit.models import AuditEvent
 from audit.services import Actor, audit_record
-from kycreview.admin_mixins import ProjectScopedAdminMixin, ReadOnlyAdminMixin
+from kycreview.admin_mixins import (
+    PersonalDataMaskedMixin,
+    ProjectScopedAdminMixin,
+    ProjectScopedListFilter,
+    ReadOnlyAdminMixin,
+)
+from kycreview.masking import mask_personal
 from reviews.forms import RejectForm
 from reviews.models import ProjectMembership, ReviewDecision
 from reviews.selectors import review_access_for_user
@@ -118,6 +125,18 @@ OPTION_FIELDSETS = (
 )
 
 
+def project_membership_user_choices(access) -> QuerySet:
+    """The users an operator may grant a role to: members of the projects they configure, and staff
+    accounts without any role yet (made by a superuser). A member only of other projects is not
+    listed: the choice list would name another tenant's staff."""
+    users = get_user_model().objects.order_by("username")
+    if access.is_superuser:
+        return users
+    configured = [pk for pk in access.roles if access.may_configure(pk)]
+    unassigned = Q(project_memberships__isnull=True, is_staff=True, is_active=True, is_superuser=False)
+    return users.filter(Q(project_memberships__project_id__in=configured) | unassigned).distinct()
+
+
 class ProjectMembershipInline(admin.TabularInline):
     """Who works on the project and in which role; operators grant and withdraw them."""
 
@@ -129,6 +148,11 @@ class ProjectMembershipInline(admin.TabularInline):
 
     def _may_configure(self, request, obj) -> bool:
         return obj is not None and review_access_for_user(request.user).may_configure(obj.pk)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = project_membership_user_choices(review_access_for_user(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_view_permission(self, request, obj=None) -> bool:
         return self._may_configure(request, obj)
@@ -225,12 +249,20 @@ class ProjectAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Close selected projects", permissions=["change"])
     def close_projects(self, request, queryset: QuerySet[Project]) -> None:
+        # The action is offered to anyone who configures some project, and the list also shows
+        # projects the user only reviews or audits: each project is checked against its own role.
+        access = self.review_access(request)
         actor = Actor.for_user(request.user)
-        closed = 0
-        for project in queryset.filter(status=ProjectStatus.ACTIVE):
+        closed, refused = 0, []
+        for project in queryset.filter(status=ProjectStatus.ACTIVE).order_by("pk"):
+            if not access.may_configure(project.pk):
+                refused.append(project.name)
+                continue
             project_close(project=project, actor=actor)
             closed += 1
         messages.success(request, f"Closed {closed} project(s).")
+        if refused:
+            messages.warning(request, f"Not closed: {', '.join(refused)} — your role in the project does not configure it")
 
     # Rotation revokes every active key at once, so it gets its own confirmation page.
     def get_urls(self):
@@ -385,11 +417,16 @@ class CheckResultInline(ReadOnlyInline):
         return f"{obj.duration_ms:.1f} ms"
 
 
-class ReviewDecisionInline(ReadOnlyInline):
+class ReviewDecisionInline(PersonalDataMaskedMixin, ReadOnlyInline):
     model = ReviewDecision
     fields = ("created_at", "reviewer_label", "decision", "reject_codes", "comment", "internal_note", "edits")
     readonly_fields = fields
+    masked_fields = {"edits": "edits_masked"}  # an edit may correct a document number
     ordering = ("-created_at", "-pk")
+
+    @admin.display(description="Edits")
+    def edits_masked(self, obj: ReviewDecision) -> str:
+        return json_pretty(mask_personal(obj.edits))
 
 
 class AuditEventInline(ReadOnlyInline):
@@ -455,7 +492,7 @@ class SubmissionAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
         "created_at",
         "decided_at",
     )
-    list_filter = ("status", "project", "id_type")
+    list_filter = ("status", ("project", ProjectScopedListFilter), "id_type")
     search_fields = ("=submission_id", "=userid")
     list_select_related = ("project", "data_key__project_key")
     ordering = ("-created_at", "-pk")

@@ -3,7 +3,8 @@
 Opening the page claims the case (`review_claim`); the page only gathers input and calls the
 review services, which lock the row, check the claim, apply edits, re-run the rules and write
 the ReviewDecision and audit rows. What the viewer sees is scoped by their project role:
-another project's submission is a 404, and an auditor sees numbers and images masked.
+another project's submission is a 404, and an auditor sees numbers masked (`kycreview.masking`) and
+no images.
 """
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from audit.services import Actor
+from kycreview.masking import mask_personal
 from submissions.choices import SubmissionStatus
 from submissions.exceptions import SubmissionError
 from submissions.file_urls import stored_file_admin_url
@@ -100,10 +102,15 @@ def review_case_view(request: HttpRequest, *, model_admin: ModelAdmin, object_id
     if action in ("confirm", "return"):
         service = review_confirm if action == "confirm" else review_return
         try:
-            review = service(review_id=int(request.POST.get("review_id") or 0), actor=actor,
-                             note=request.POST.get("second_note", ""))
-        except (SubmissionError, ValueError) as exc:
-            error = getattr(exc, "message", "Invalid request.")
+            # The posted id is resolved inside this case, which is already scoped to the user's projects.
+            review = service(submission_id=submission.submission_id, review_id=int(request.POST.get("review_id") or 0),
+                             actor=actor, note=request.POST.get("second_note", ""))
+        except SubmissionError as exc:
+            if exc.http_status == 404:
+                raise Http404("No such decision in this case.") from exc
+            error = exc.message
+        except ValueError:
+            error = "Invalid request."
         else:
             submission.refresh_from_db()
             messages.success(request, f"{review.get_state_display()}: {submission.submission_id} is now "
@@ -166,6 +173,7 @@ def review_case_view(request: HttpRequest, *, model_admin: ModelAdmin, object_id
         "holds_claim": holds_claim,
         "can_decide_now": is_pending and may_decide and holds_claim and proposal is None,
         "proposal": proposal,
+        "proposal_edits": (proposal.edits if personal else mask_personal(proposal.edits)) if proposal else {},
         "can_settle_proposal": proposal is not None and may_decide and not proposer and (claim is None or holds_claim),
         "personal": personal,
         "error": error,

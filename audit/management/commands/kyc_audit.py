@@ -3,6 +3,7 @@
     manage.py kyc_audit seal                       # seal everything written so far (beat does it every minute)
     manage.py kyc_audit verify [--project prj_...] [--anchor CHAIN:SEQ:HASH ...]
     manage.py kyc_audit export [--project prj_...] [--since 2026-01-01] [--until 2026-01-31] [--output FILE]
+                               [--no-content | --masked]
 
 `verify` exits with status 1 and prints the first broken link of each broken chain; 0 when intact.
 """
@@ -80,6 +81,12 @@ class Command(BaseCommand):
             action="store_false",
             help="leave out before/after (personal data); their digests stay, so links still verify",
         )
+        export.add_argument(
+            "--masked",
+            action="store_true",
+            help="before/after as auditors read them (numbers masked, MRZ/OCR/barcode reads withheld), "
+                 "as before_masked/after_masked; links still verify",
+        )
 
     def handle(self, *args, action, **opts):
         getattr(self, f"handle_{action}")(**opts)
@@ -116,12 +123,13 @@ class Command(BaseCommand):
             raise CommandError(f"{len(report.broken_links)} audit chain(s) broken", returncode=1)
         self.stdout.write(f"intact: {len(report.chains)} chain(s), {report.events_checked} events checked")
 
-    def handle_export(self, *, project, since, until, output, content, **opts) -> None:
+    def handle_export(self, *, project, since, until, output, content, masked, **opts) -> None:
         kwargs = {
             "project": project_get(project),
             "since": day_parse(since),
             "until": day_parse(until, end=True),
             "content": content,
+            "masked": masked,
         }
         if output is None:
             audit_export(stream=self.stdout, **kwargs)

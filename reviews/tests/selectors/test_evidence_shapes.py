@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from reviews.selectors import review_evidence_shapes, review_mask
+from reviews.selectors import review_evidence_shapes
 
 QUAD_FRONT = [[179.9, 143.3], [1380.2, 132.5], [1374.4, 877.3], [223.9, 844.5]]
 QUAD_BACK = [[132.8, 168.3], [1300.8, 111.9], [1370.9, 815.8], [217.4, 879.8]]
@@ -54,8 +54,3 @@ def test_values_that_are_not_regions_are_ignored():
         result("printed_fields", {"box": "not a box", "regions": [], "lines": [{"box": [1, 2, 3]}], "score": 9}),
     ])
     assert shapes == {}
-
-
-def test_mask_keeps_the_last_two_characters():
-    assert review_mask("AB1234567") == "•••••••67"
-    assert review_mask("123") == "•••"

@@ -40,7 +40,7 @@ def test_a_decision_is_only_proposed_until_confirmed(pending):
                              messages={"id_image_badImage": "Your photo is blurred: retake it in daylight."})
     assert proposal.state == DecisionState.PROPOSED and status(pending) == SubmissionStatus.PENDING
     assert not ReviewClaim.objects.filter(submission=pending).exists()  # back to the queue
-    confirmed = review_confirm(review_id=proposal.pk, actor=sam)
+    confirmed = review_confirm(submission_id=pending.submission_id, review_id=proposal.pk, actor=sam)
     submission = Submission.objects.get(pk=pending.pk)
     assert confirmed.state == DecisionState.CONFIRMED and confirmed.second_reviewer == sam.user
     assert submission.status == SubmissionStatus.REJECTED
@@ -55,7 +55,7 @@ def test_nobody_confirms_their_own_decision(pending):
     rita = actor("rita")
     proposal = review_approve(submission_id=pending.submission_id, actor=rita)
     with pytest.raises(SubmissionError) as refused:
-        review_confirm(review_id=proposal.pk, actor=rita)
+        review_confirm(submission_id=pending.submission_id, review_id=proposal.pk, actor=rita)
     assert refused.value.code == ReviewErrorCode.OWN_DECISION
     assert status(pending) == SubmissionStatus.PENDING
 
@@ -71,12 +71,13 @@ def test_returning_needs_a_reason_and_reopens_the_case(pending):
     rita, sam = actor("rita"), actor("sam")
     proposal = review_approve(submission_id=pending.submission_id, actor=rita)
     with pytest.raises(SubmissionError) as refused:
-        review_return(review_id=proposal.pk, actor=sam, note="  ")
+        review_return(submission_id=pending.submission_id, review_id=proposal.pk, actor=sam, note="  ")
     assert refused.value.code == ReviewErrorCode.RETURN_NOTE_REQUIRED
-    returned = review_return(review_id=proposal.pk, actor=sam, note="The selfie is a photo of a screen.")
+    returned = review_return(submission_id=pending.submission_id, review_id=proposal.pk, actor=sam,
+                             note="The selfie is a photo of a screen.")
     assert returned.state == DecisionState.RETURNED and status(pending) == SubmissionStatus.PENDING
     with pytest.raises(SubmissionError) as settled:
-        review_confirm(review_id=proposal.pk, actor=actor("tom"))
+        review_confirm(submission_id=pending.submission_id, review_id=proposal.pk, actor=actor("tom"))
     assert settled.value.code == ReviewErrorCode.NO_PROPOSAL
     # a new decision may now be proposed
     review_reject(submission_id=pending.submission_id, actor=sam, codes=["other"], comment="Retake the selfie.")
@@ -88,7 +89,7 @@ def test_proposed_edits_apply_on_confirmation_and_rules_still_bite(pending):
     under_age = (datetime.date.today() - datetime.timedelta(days=365 * 10)).isoformat()
     proposal = review_approve(submission_id=pending.submission_id, actor=rita, edits={"date_of_birth": under_age})
     assert Submission.objects.get(pk=pending.pk).entered_data["date_of_birth"] == "1990-04-12"  # not yet
-    confirmed = review_confirm(review_id=proposal.pk, actor=sam)
+    confirmed = review_confirm(submission_id=pending.submission_id, review_id=proposal.pk, actor=sam)
     submission = Submission.objects.get(pk=pending.pk)
     assert submission.status == SubmissionStatus.REJECTED and submission.reject_codes == ["id_info_notOfAge"]
     assert confirmed.decision == "reject" and confirmed.edits == {"date_of_birth": under_age}
@@ -100,3 +101,18 @@ def test_without_the_option_a_decision_is_final_at_once():
     submission = SubmissionFactory(target_status=SubmissionStatus.PENDING)
     review = review_approve(submission_id=submission.submission_id, actor=actor("rita"))
     assert review.state == DecisionState.FINAL and status(submission) == SubmissionStatus.APPROVED
+
+
+def test_a_proposal_is_only_found_inside_the_case_it_belongs_to(pending):
+    # given an open proposal on another project's case
+    other = SubmissionFactory(project=ProjectFactory(four_eyes_review=True), target_status=SubmissionStatus.PENDING)
+    proposal = review_approve(submission_id=other.submission_id, actor=actor("rita"))
+    sam = actor("sam")
+    # when a second reviewer names it while acting on their own case, then it is not found
+    for service, extra in ((review_confirm, {}), (review_return, {"note": "Looks fine to me."})):
+        with pytest.raises(SubmissionError) as refused:
+            service(submission_id=pending.submission_id, review_id=proposal.pk, actor=sam, **extra)
+        assert refused.value.code == ReviewErrorCode.NO_PROPOSAL and refused.value.http_status == 404
+    # and neither case nor proposal changed
+    assert status(other) == SubmissionStatus.PENDING and status(pending) == SubmissionStatus.PENDING
+    assert ReviewDecision.objects.get(pk=proposal.pk).state == DecisionState.PROPOSED
