@@ -92,7 +92,11 @@ def receiver_handler(receiver: Receiver, verify_webhook):
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
+    """The receiver, and the settings an on-premises deployment needs to reach it: an internal
+    address (the allow-list) over plain http. The defaults refuse both."""
+    settings.KYC_WEBHOOK_ALLOW_HTTP = True
+    settings.KYC_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     state = Receiver()
     server = ThreadingHTTPServer(("127.0.0.1", 0), receiver_handler(state, docs_verify_webhook()))
     server.daemon_threads = True
