@@ -338,3 +338,36 @@ def test_the_log_keeps_a_short_excerpt_without_control_characters(on_premises_ht
     assert delivery.status_code == 500 and len(excerpt) == 200
     assert not [char for char in excerpt if unicodedata.category(char)[0] in "CZ" and char != " "]
     assert excerpt.startswith("[31mPG error port 5432 xxx")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_cuts_and_cleans_the_excerpts_logged_before():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = ("webhooks", "0001_initial"), ("webhooks", "0002_delivery_excerpt_short")
+    executor = MigrationExecutor(connection)
+    try:
+        # given: an attempt logged with 500 raw characters of an internal service's answer
+        executor.migrate([before])
+        old = executor.loader.project_state([before]).apps
+        project = old.get_model("submissions", "Project").objects.create(name="Old")
+        event = old.get_model("webhooks", "WebhookEvent").objects.create(project_id=project.pk, trigger="approved",
+                                                                         payload={})
+        leaked = "-ERR wrong number of arguments\r\n\x1b[0m" + "R" * 460
+        delivery = old.get_model("webhooks", "WebhookDelivery").objects.create(
+            event_id=event.pk, status_code=None, duration_ms=3, response_excerpt=leaked
+        )
+
+        # when
+        executor.loader.build_graph()
+        executor.migrate([after])
+
+        # then
+        from webhooks.models import WebhookDelivery
+
+        excerpt = WebhookDelivery.objects.get(pk=delivery.pk).response_excerpt
+        assert len(excerpt) == 200 and excerpt.startswith("-ERR wrong number of arguments [0mRRR")
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())

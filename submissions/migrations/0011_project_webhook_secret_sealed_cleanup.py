@@ -1,4 +1,4 @@
-# The plaintext webhook secrets 0009 sealed; and webhook URLs are checked against the destination
+# The plaintext webhook secrets 0010 sealed; and webhook URLs are checked against the destination
 # policy (webhooks/destinations.py) when saved.
 
 from django.db import migrations, models
@@ -7,7 +7,7 @@ import webhooks.destinations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("submissions", "0009_project_webhook_secret_sealed")]
+    dependencies = [("submissions", "0010_project_webhook_secret_seal")]
 
     operations = [
         migrations.RemoveField(model_name="project", name="webhook_secret_plain"),
