@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import time
 import unicodedata
 import uuid
@@ -217,11 +218,13 @@ def _webhook_response_excerpt(response: requests.Response) -> str:
 def webhook_session() -> requests.Session:
     """A session that connects only to destinations the policy allows (`webhooks.destinations`).
 
-    No proxy, netrc or CA bundle from the environment: a proxy would be the address connected to,
-    and the checks would judge it instead of the receiver. TLS certificates are verified.
+    No proxy or netrc from the environment: a proxy would be the address connected to, and the
+    checks would judge it instead of the receiver. TLS certificates are verified, against the
+    system's authorities or the bundle named by REQUESTS_CA_BUNDLE (an internal CA on premises).
     """
     session = requests.Session()
     session.trust_env = False
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True
     adapter = WebhookAdapter(max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)

@@ -2,7 +2,9 @@
 `kyc_project`), refused again when connecting (DNS may answer otherwise by then), no redirect followed,
 and the delivery log keeps only a short, cleaned excerpt of an answer."""
 
+import datetime
 import re
+import ssl
 import threading
 import unicodedata
 from contextlib import contextmanager
@@ -203,7 +205,7 @@ class LocalServer:
 
 
 @contextmanager
-def local_server(server: LocalServer):
+def local_server(server: LocalServer, tls: ssl.SSLContext | None = None):
     class Handler(BaseHTTPRequestHandler):
         def _answer(self):
             length = int(self.headers.get("Content-Length") or 0)
@@ -223,6 +225,8 @@ def local_server(server: LocalServer):
 
     httpd = ThreadingHTTPServer((server.host, server.port), Handler)
     httpd.daemon_threads = True
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
     server.port = httpd.server_address[1]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -304,6 +308,60 @@ def test_the_connection_goes_to_the_address_checked_not_to_a_second_answer(recei
     # then: one lookup, and the event reached the address that lookup answered and was checked
     assert fake_dns.lookups == ["pinned.example.org"]
     assert receiver.accepted == [str(event.event_id)] and other.hits == []
+
+
+def self_signed_tls(tmp_path, host: str) -> tuple[ssl.SSLContext, str]:
+    """(server context, CA bundle path) for a certificate naming `host` only."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context, str(cert_path)
+
+
+def test_https_through_the_checked_address_verifies_the_certificate_of_the_url_host(
+    tmp_path, fake_dns, settings, monkeypatch
+):
+    # given: an internal https receiver allowed on premises, its certificate naming hooks.corp.example
+    settings.KYC_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    context, bundle = self_signed_tls(tmp_path, "hooks.corp.example")
+    fake_dns.answer("hooks.corp.example", "127.0.0.1")
+    fake_dns.answer("other.corp.example", "127.0.0.1")
+    with local_server(LocalServer(), tls=context) as secure:
+        right = pending_event(ProjectFactory(webhook_url=f"https://hooks.corp.example:{secure.port}/kyc"))
+        wrong = pending_event(ProjectFactory(webhook_url=f"https://other.corp.example:{secure.port}/kyc"))
+
+        # when: the system's authorities do not know the receiver's certificate
+        assert webhook_deliver(event_pk=right.pk) is False
+        # then: nothing was sent over the unverified connection
+        assert secure.hits == [] and "CERTIFICATE_VERIFY_FAILED" in right.deliveries.get().error
+
+        # when: the operator names the internal CA
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", bundle)
+        assert webhook_deliver(event_pk=right.pk, force=True) is True
+        # and a host the certificate does not name is refused, though it resolves to the same address
+        assert webhook_deliver(event_pk=wrong.pk) is False
+
+    assert secure.hits == ["POST /kyc"]
+    assert "match" in wrong.deliveries.get().error or "mismatch" in wrong.deliveries.get().error
 
 
 def test_a_redirect_is_not_followed_and_counts_as_a_failed_attempt(on_premises_http):
