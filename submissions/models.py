@@ -8,7 +8,7 @@ import django_fsm as fsm
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from vault.fields import Sealed, SealedField
@@ -282,21 +282,25 @@ class Project(TimeStampedModel):
         return f"{self.name} ({self.project_id})"
 
     def save(self, *args, **kwargs) -> None:
-        # A project key belongs to a saved project: a new row is written first without its secret,
-        # then its key is made and the secret sealed with it, in the caller's transaction.
-        value = self.__dict__.get("webhook_secret")
-        secret = value if isinstance(value, Sealed) or value else webhook_secret_new()
-        if self.secrets_key_id is None and self.pk is None:
+        if self.pk is None and self.secrets_key_id is None:
+            # A project key hangs off a saved project: the row is written first without its secret,
+            # then its key is made and the secret sealed with it, both or neither.
+            secret = self.__dict__.get("webhook_secret") or webhook_secret_new()
             self.webhook_secret = None
-            super().save(*args, **kwargs)
-            kwargs = {"using": kwargs.get("using"), "update_fields": {"secrets_key", "webhook_secret"}}
-            args = ()
-        update_fields = kwargs.get("update_fields")
+            with transaction.atomic(using=kwargs.get("using")):
+                super().save(*args, **kwargs)
+                self.secrets_key = data_key_create(project_id=self.pk)
+                self.webhook_secret = secret
+                super().save(using=kwargs.get("using"), update_fields=["secrets_key", "webhook_secret"])
+            return
+        # An instance loaded without the secret (`only()`, `defer()`) must not get a new one here.
+        loaded = "webhook_secret" not in self.get_deferred_fields()
         if self.secrets_key_id is None:
             self.secrets_key = data_key_create(project_id=self.pk)
-            if update_fields is not None:
-                kwargs["update_fields"] = update_fields = {*update_fields, "secrets_key", "webhook_secret"}
-        self.webhook_secret = secret
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "secrets_key"}
+        if loaded and not self.__dict__.get("webhook_secret"):
+            self.webhook_secret = webhook_secret_new()
         super().save(*args, **kwargs)
 
     @property

@@ -207,10 +207,10 @@ class _PinnedConnectionMixin:
             try:
                 for option in self.socket_options or ():
                     sock.setsockopt(*option)
-                if self.timeout is not None:
+                if isinstance(self.timeout, int | float):  # else urllib3's "default": blocking, as it does
                     sock.settimeout(self.timeout)
                 sock.connect((address, self.port))
-                peer = sock.getpeername()[0].split("%", 1)[0]
+                peer = ipaddress.ip_address(sock.getpeername()[0].split("%", 1)[0])
             except TimeoutError as exc:
                 sock.close()
                 raise ConnectTimeoutError(
@@ -220,7 +220,7 @@ class _PinnedConnectionMixin:
                 sock.close()
                 last_error = exc
                 continue
-            if peer != address:
+            if peer != ipaddress.ip_address(address):
                 sock.close()
                 raise WebhookDestinationError(f"The webhook host {self.host} connected to an address not checked.")
             return sock

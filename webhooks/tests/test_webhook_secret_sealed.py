@@ -117,3 +117,15 @@ def test_the_migration_seals_existing_secrets_and_unseals_them_on_the_way_back()
     finally:
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db
+def test_saving_a_project_loaded_without_its_secret_keeps_the_secret(project):
+    secret = project.webhook_secret
+
+    partial = Project.objects.only("pk", "name").get(pk=project.pk)
+    partial.name = "Renamed"
+    partial.save()
+
+    vault_caches_clear()
+    assert Project.objects.get(pk=project.pk).webhook_secret == secret
