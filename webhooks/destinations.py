@@ -158,7 +158,7 @@ def webhook_destination_addresses(destination: WebhookDestination) -> list[tuple
     """
     try:
         answers = socket.getaddrinfo(destination.host, destination.port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+    except (OSError, UnicodeError) as exc:  # gaierror, and an IDNA label too long to encode
         raise WebhookDestinationError(f"The webhook host {destination.host} does not resolve.") from exc
     trusted_name = destination.host in _allow_list().hosts
     addresses: list[tuple[int, str]] = []
@@ -182,6 +182,8 @@ def webhook_destination_addresses(destination: WebhookDestination) -> list[tuple
 
 def webhook_url_validate(url: str) -> None:
     """The model field's validator (admin form, `kyc_project`): the URL and what its host resolves to now."""
+    if not isinstance(url, str):
+        return  # not a URL at all: the field's URLValidator says so (every validator of a field runs)
     try:
         webhook_destination_addresses(webhook_destination_parse(url))
     except WebhookDestinationError as exc:

@@ -178,6 +178,14 @@ def test_the_on_premises_allow_list_admits_the_internal_receivers_it_names_and_n
     assert project.webhook_url == "https://hooks.corp.internal/kyc"
 
 
+@pytest.mark.parametrize("value", ["123", "true", "not a url", "https://", "https://[::1", "https://" + "a" * 70 + ".org/"])
+def test_kyc_project_refuses_what_is_not_a_url_plainly(dns, value):
+    project = ProjectFactory(webhook_url="")
+    with pytest.raises(CommandError, match="webhook_url:") as refused:
+        kyc_project("set-option", project.project_id, f"webhook_url={value}")
+    assert "Traceback" not in str(refused.value)
+
+
 def test_a_host_that_does_not_resolve_is_refused_with_a_message(dns):
     project = ProjectFactory(webhook_url="")
     dns.answers["gone.example.org"] = [[]]
