@@ -187,6 +187,12 @@ class ProjectAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ("project_id", "created_at", "updated_at", "webhook_secret")
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "webhook_url":
+            # A URL typed without a scheme means https: webhooks are refused over plain http.
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
 

@@ -8,11 +8,12 @@ import django_fsm as fsm
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from vault.fields import Sealed, SealedField
 from vault.services import data_key_create
+from webhooks.destinations import webhook_url_validate
 
 from .choices import (
     AddressCollection,
@@ -91,9 +92,15 @@ class Project(TimeStampedModel):
     """
 
     project_id = models.CharField(max_length=32, unique=True, default=project_public_id, editable=False)
-    webhook_secret = models.CharField(
-        max_length=64, default=webhook_secret_new, editable=False,
-        help_text="Signs every webhook (HMAC-SHA256); shown to the project's operators.",
+    # The project's own data key, wrapped by its project key like a submission's: it seals the
+    # project's secrets, lives as long as the project (no submission's erasure touches it), and a
+    # project key rotation re-wraps it with the rest. Null only for a row not saved yet.
+    secrets_key = models.OneToOneField(
+        "vault.DataKey", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    webhook_secret = SealedField(
+        key_from="secrets_key_id", editable=False,
+        help_text="Signs every webhook (HMAC-SHA256); shown to the project's operators (sealed).",
     )
     name = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE)
@@ -216,8 +223,9 @@ class Project(TimeStampedModel):
     webhook_url = models.URLField(
         max_length=500,
         blank=True,
+        validators=[webhook_url_validate],
         help_text="Where the events (created, retry, submit, approved, rejected, updated, delete) are POSTed, "
-        "signed with the webhook secret; empty: no webhooks.",
+        "signed with the webhook secret; https to a public address; empty: no webhooks.",
     )
     notify_applicant_approved = models.BooleanField(
         default=False, help_text="Email the applicant when their submission is approved."
@@ -272,6 +280,28 @@ class Project(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.project_id})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is None and self.secrets_key_id is None:
+            # A project key hangs off a saved project: the row is written first without its secret,
+            # then its key is made and the secret sealed with it, both or neither.
+            secret = self.__dict__.get("webhook_secret") or webhook_secret_new()
+            self.webhook_secret = None
+            with transaction.atomic(using=kwargs.get("using")):
+                super().save(*args, **kwargs)
+                self.secrets_key = data_key_create(project_id=self.pk)
+                self.webhook_secret = secret
+                super().save(using=kwargs.get("using"), update_fields=["secrets_key", "webhook_secret"])
+            return
+        # An instance loaded without the secret (`only()`, `defer()`) must not get a new one here.
+        loaded = "webhook_secret" not in self.get_deferred_fields()
+        if self.secrets_key_id is None:
+            self.secrets_key = data_key_create(project_id=self.pk)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "secrets_key"}
+        if loaded and not self.__dict__.get("webhook_secret"):
+            self.webhook_secret = webhook_secret_new()
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:

@@ -117,7 +117,9 @@ class WebhookDelivery(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty: no HTTP response.")
     duration_ms = models.PositiveIntegerField()
     error = models.TextField(blank=True)
-    response_excerpt = models.CharField(max_length=500, blank=True, help_text="The first 500 characters.")
+    response_excerpt = models.CharField(
+        max_length=200, blank=True, help_text="The first 200 characters of the answer, control characters blanked."
+    )
 
     class Meta:
         verbose_name_plural = "webhook deliveries"

@@ -11,7 +11,9 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import time
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -28,6 +30,7 @@ from audit.services import Actor, audit_record
 from submissions.models import Submission
 
 from .choices import WebhookEventState, WebhookTrigger
+from .destinations import WebhookAdapter, WebhookDestinationError, webhook_destination_parse
 from .models import WebhookDelivery, WebhookEvent
 from .selectors import webhook_event_list_due
 
@@ -35,7 +38,9 @@ logger = logging.getLogger(__name__)
 
 WEBHOOK_USER_AGENT = "kycreview-webhooks/1"
 WEBHOOK_SIGNATURE_VERSION = "v1"
-WEBHOOK_RESPONSE_EXCERPT_CHARS = 500
+# The delivery log keeps the status and this much of a receiver's answer, control and format
+# characters blanked: enough to read a receiver's error, too little to read a service behind it.
+WEBHOOK_RESPONSE_EXCERPT_CHARS = 200
 # What an enqueue raises when the broker is down: Celery re-raises the transport's connection
 # errors as kombu's OperationalError; the others are listed in case a transport lets one through.
 WEBHOOK_BROKER_ERRORS = (KombuError, RedisError, OSError)
@@ -193,13 +198,37 @@ def _webhook_claim(*, event_pk: int, force: bool) -> WebhookEvent | None:
     return event
 
 
+def webhook_excerpt_clean(raw: bytes) -> str:
+    """At most WEBHOOK_RESPONSE_EXCERPT_CHARS of an answer, as one line of printable text."""
+    text = raw.decode("utf-8", errors="replace")
+    # Cc: control characters (terminal escapes, NUL); Cf: format ones (bidi overrides); Z*: separators.
+    text = "".join(" " if unicodedata.category(char)[0] in "CZ" else char for char in text)
+    return " ".join(text.split())[:WEBHOOK_RESPONSE_EXCERPT_CHARS]
+
+
 def _webhook_response_excerpt(response: requests.Response) -> str:
-    # Streamed: a receiver answering megabytes costs us two kilobytes.
+    # Streamed: a receiver answering megabytes costs us under a kilobyte.
     try:
         chunk = next(response.iter_content(chunk_size=4 * WEBHOOK_RESPONSE_EXCERPT_CHARS), b"")
     except requests.RequestException:
         return ""
-    return chunk.decode("utf-8", errors="replace")[:WEBHOOK_RESPONSE_EXCERPT_CHARS]
+    return webhook_excerpt_clean(chunk)
+
+
+def webhook_session() -> requests.Session:
+    """A session that connects only to destinations the policy allows (`webhooks.destinations`).
+
+    No proxy or netrc from the environment: a proxy would be the address connected to, and the
+    checks would judge it instead of the receiver. TLS certificates are verified, against the
+    system's authorities or the bundle named by REQUESTS_CA_BUNDLE (an internal CA on premises).
+    """
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True
+    adapter = WebhookAdapter(max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 def _webhook_attempt(*, event_pk: int, force: bool = False) -> WebhookAttemptOutcome:
@@ -222,8 +251,12 @@ def _webhook_attempt(*, event_pk: int, force: bool = False) -> WebhookAttemptOut
     status_code, excerpt, error = None, "", ""
     started = time.perf_counter()
     try:
-        # Redirects are not followed: the signed body goes to the configured URL or nowhere.
-        with requests.post(
+        # The URL is checked again as it stands now (it may predate the policy or a settings change);
+        # the session checks every address it connects to.
+        webhook_destination_parse(project.webhook_url)
+        # Redirects are not followed: the signed body goes to the configured URL or nowhere, and a
+        # 3xx is a failed attempt like any other non-2xx.
+        with webhook_session() as session, session.post(
             project.webhook_url,
             data=body,
             headers=headers,
@@ -233,6 +266,8 @@ def _webhook_attempt(*, event_pk: int, force: bool = False) -> WebhookAttemptOut
         ) as response:
             status_code = response.status_code
             excerpt = _webhook_response_excerpt(response)
+    except WebhookDestinationError as exc:
+        error = f"Destination refused: {exc}"
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"
     duration_ms = round((time.perf_counter() - started) * 1000)

@@ -334,6 +334,11 @@ KYC_IMAGE_URL_TTL_SECONDS = env.int("KYC_IMAGE_URL_TTL_SECONDS", default=600)
 # attempts after which an event is given up (15: the last one about 2.7 days after the first).
 KYC_WEBHOOK_TIMEOUT_SECONDS = env.int("KYC_WEBHOOK_TIMEOUT_SECONDS", default=10)
 KYC_WEBHOOK_MAX_ATTEMPTS = env.int("KYC_WEBHOOK_MAX_ATTEMPTS", default=15)
+# Webhook destinations (webhooks/destinations.py): https to public addresses only. Plain http is for
+# development; the allow-list names internal receivers on premises (host names, addresses or
+# networks, e.g. "hooks.corp.example,10.20.0.0/16"), which are otherwise refused like any internal address.
+KYC_WEBHOOK_ALLOW_HTTP = env.bool("KYC_WEBHOOK_ALLOW_HTTP", default=False)
+KYC_WEBHOOK_ALLOWED_HOSTS = env.list("KYC_WEBHOOK_ALLOWED_HOSTS", default=[])
 
 # API abuse limits (kycreview/ratelimit.py): "count/seconds" fixed windows in the shared cache.
 KYC_RATE_LIMIT_PER_KEY = env("KYC_RATE_LIMIT_PER_KEY", default="600/60")

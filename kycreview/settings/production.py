@@ -29,3 +29,5 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="kycreview@localho
 KYC_REQUIRE_2FA = True
 # Production never derives its master key: KYC_MASTER_KEYS must be set (vault/selectors.py).
 KYC_MASTER_KEY_FROM_SECRET = False
+# Webhooks are https in production: plain http is a development setting (webhooks/destinations.py).
+KYC_WEBHOOK_ALLOW_HTTP = False

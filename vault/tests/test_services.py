@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
-from submissions.models import Submission
+from submissions.models import Project, Submission
 from submissions.tests.factories import SubmissionFactory
 from vault.crypto import VaultError, master_key_derive, master_key_generate
 from vault.models import DataKey, ProjectKey
@@ -32,9 +32,11 @@ def test_rotating_a_project_key_re_wraps_data_keys_and_leaves_the_data_as_it_is(
     old_key = ProjectKey.objects.get(project=first.project)
     wrapped_before = bytes(DataKey.objects.get(pk=first.data_key_id).wrapped)
 
+    secret = first.project.webhook_secret
     report = project_key_rotate(project_id=first.project_id)
 
-    assert report.data_keys == 2
+    # the two submissions' keys and the project's own (which seals its webhook secret)
+    assert report.data_keys == 3
     new_key = ProjectKey.objects.get(project=first.project, retired_at__isnull=True)
     assert new_key.version == old_key.version + 1
     moved = DataKey.objects.get(pk=first.data_key_id)
@@ -43,6 +45,7 @@ def test_rotating_a_project_key_re_wraps_data_keys_and_leaves_the_data_as_it_is(
     cold_keys()
     assert Submission.objects.get(pk=first.pk).entered_data == {"name": "Ewa Lis"}
     assert Submission.objects.get(pk=second.pk).email == "two@example.com"
+    assert Project.objects.get(pk=first.project_id).webhook_secret == secret
     third = SubmissionFactory(project=first.project)
     assert third.data_key.project_key == new_key  # new submissions use the new version
 
@@ -117,7 +120,8 @@ def test_the_command_rotates_and_reports(capsys, cold_keys):
     call_command("kyc_keys", "rotate-project", "--project", submission.project.project_id)
     call_command("kyc_keys", "status")
     out = capsys.readouterr().out
-    assert "1 data keys re-wrapped" in out
-    assert f"{submission.project.project_id} v2 current master=local data keys live=1" in out
+    # the submission's key and the project's own
+    assert "2 data keys re-wrapped" in out
+    assert f"{submission.project.project_id} v2 current master=local data keys live=2" in out
     call_command("kyc_keys", "new-master", "--id", "2027")
     assert capsys.readouterr().out.startswith("2027:")

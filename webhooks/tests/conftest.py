@@ -6,6 +6,7 @@ documented example is what these tests prove.
 
 import json
 import re
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -92,7 +93,11 @@ def receiver_handler(receiver: Receiver, verify_webhook):
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
+    """The receiver, and the settings an on-premises deployment needs to reach it: an internal
+    address (the allow-list) over plain http. The defaults refuse both."""
+    settings.KYC_WEBHOOK_ALLOW_HTTP = True
+    settings.KYC_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     state = Receiver()
     server = ThreadingHTTPServer(("127.0.0.1", 0), receiver_handler(state, docs_verify_webhook()))
     server.daemon_threads = True
@@ -113,3 +118,43 @@ def hooked_project(db, receiver):
     project = ProjectFactory(webhook_url=receiver.url)
     receiver.secret = project.webhook_secret
     return project
+
+
+@dataclass
+class FakeDns:
+    """Answers for chosen names, set by the test; every other name goes to the real resolver.
+
+    It replaces `socket.getaddrinfo` itself, so the code under test (and urllib3 under it, as it
+    was before destinations were checked) resolves through it.
+    """
+
+    answers: dict[str, list[list[str]]] = field(default_factory=dict)
+    lookups: list[str] = field(default_factory=list)
+
+    def answer(self, name: str, *addresses: str, then: list[str] | None = None) -> None:
+        """`name` resolves to `addresses`; with `then`, only the first lookup does, later ones to `then`."""
+        self.answers[name] = [list(addresses)] + ([then] if then is not None else [])
+
+    def getaddrinfo_for(self, real):
+        def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+            name = host.decode() if isinstance(host, bytes) else host
+            rounds = self.answers.get((name or "").lower())
+            if rounds is None:
+                return real(host, port, family, type, proto, flags)
+            self.lookups.append(name)
+            addresses = rounds.pop(0) if len(rounds) > 1 else rounds[0]
+            number = int(port or 0)
+            return [
+                (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, number, 0, 0)) if ":" in address
+                else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, number))
+                for address in addresses
+            ]
+
+        return getaddrinfo
+
+
+@pytest.fixture
+def fake_dns(monkeypatch):
+    dns = FakeDns()
+    monkeypatch.setattr(socket, "getaddrinfo", dns.getaddrinfo_for(socket.getaddrinfo))
+    return dns

@@ -5,6 +5,7 @@ worker`) on the test database: nothing here is eager or mocked. PostgreSQL only,
 process must see what this process commits.
 """
 
+import base64
 import datetime
 import os
 import shutil
@@ -25,6 +26,7 @@ from submissions.inputs import Step2Input
 from submissions.models import Submission
 from submissions.services import submission_step2
 from submissions.tests.factories import SubmissionFactory
+from vault.selectors import master_keys
 from webhooks.choices import WebhookEventState, WebhookTrigger
 from webhooks.models import WebhookEvent
 from webhooks.services import webhook_event_record
@@ -96,6 +98,11 @@ def worker_database_url() -> str:
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def master_keys_entry() -> str:
+    """This process's master keys, written as KYC_MASTER_KEYS for another process."""
+    return ",".join(f"{key.key_id}:{base64.urlsafe_b64encode(key.secret).decode()}" for key in master_keys())
+
+
 @pytest.fixture
 def broker_and_worker(transactional_db, tmp_path):
     """(RedisServer, worker log path): a private Redis, and a worker subprocess on it and the test database."""
@@ -113,6 +120,12 @@ def broker_and_worker(transactional_db, tmp_path):
         "DATABASE_URL": worker_database_url(),
         "REDIS_URL": server.url,
         "DJANGO_DEBUG": "0",
+        # The worker opens the project's sealed webhook secret: it holds the master key of this
+        # process, as every process of a deployment does.
+        "KYC_MASTER_KEYS": master_keys_entry(),
+        # The receiver is on this machine over http: what an on-premises deployment would allow.
+        "KYC_WEBHOOK_ALLOW_HTTP": "1",
+        "KYC_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
     }
     celery = str(Path(sys.executable).with_name("celery"))
     with log.open("wb") as output:
