@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import JsonResponse
 
+from kycreview.client_ip import client_ip
 from submissions.codes import ApiLimitCode, code_message
 
 
@@ -36,13 +37,8 @@ def limit_parse(value: str) -> Limit:
 
 
 def client_address(request) -> str:
-    """The client's address: REMOTE_ADDR, or the proxy header an operator trusts."""
-    header = settings.KYC_CLIENT_IP_HEADER
-    if header:
-        forwarded = request.META.get(header, "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address as counters key it (kycreview/client_ip.py resolves it)."""
+    return client_ip(request) or "unknown"
 
 
 def _window(limit: Limit) -> tuple[int, int]:

@@ -339,7 +339,11 @@ KYC_WEBHOOK_MAX_ATTEMPTS = env.int("KYC_WEBHOOK_MAX_ATTEMPTS", default=15)
 KYC_RATE_LIMIT_PER_KEY = env("KYC_RATE_LIMIT_PER_KEY", default="600/60")
 KYC_RATE_LIMIT_PER_IP = env("KYC_RATE_LIMIT_PER_IP", default="1200/60")
 KYC_RATE_LIMIT_WRONG_KEYS_PER_IP = env("KYC_RATE_LIMIT_WRONG_KEYS_PER_IP", default="20/60")
-# Behind a proxy, the header holding the client address (e.g. HTTP_X_FORWARDED_FOR); empty: REMOTE_ADDR.
+# Who the client is (kycreview/client_ip.py): the number of proxies in front of gunicorn that append
+# to X-Forwarded-For (0: the client connects directly, REMOTE_ADDR), and the header they append to.
+# The client's address is the entry that many places from the right; the left-most is the client's
+# own claim. KYC_CLIENT_IP_HEADER set without a count means one proxy.
+KYC_TRUSTED_PROXY_COUNT = env.int("KYC_TRUSTED_PROXY_COUNT", default=0)
 KYC_CLIENT_IP_HEADER = env("KYC_CLIENT_IP_HEADER", default="")
 # A whole request: both ID images, the selfie, the proof of address and the fields.
 KYC_MAX_REQUEST_BYTES = env.int("KYC_MAX_REQUEST_BYTES", default=4 * KYC_MAX_IMAGE_BYTES + 1024 * 1024)
@@ -354,7 +358,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("KYC_LOGIN_LOCKOUT_MINUTES", defau
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_IPWARE_META_PRECEDENCE_ORDER = [KYC_CLIENT_IP_HEADER, "REMOTE_ADDR"] if KYC_CLIENT_IP_HEADER else ["REMOTE_ADDR"]
+# The lockout keys on the address the rate limits and the stored applicant IP use (without it axes
+# sees only the proxy's address, and five wrong passwords from anyone lock a username for everyone).
+AXES_CLIENT_IP_CALLABLE = "kycreview.client_ip.client_ip"
 # Sessions end after this much inactivity (kycreview/sessions.py renews them) and with the browser.
 SESSION_COOKIE_AGE = env.int("KYC_SESSION_IDLE_MINUTES", default=30) * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
