@@ -355,6 +355,9 @@ KYC_TRUSTED_PROXY_COUNT = env.int("KYC_TRUSTED_PROXY_COUNT", default=0)
 KYC_CLIENT_IP_HEADER = env("KYC_CLIENT_IP_HEADER", default="")
 # A whole request: both ID images, the selfie, the proof of address and the fields.
 KYC_MAX_REQUEST_BYTES = env.int("KYC_MAX_REQUEST_BYTES", default=4 * KYC_MAX_IMAGE_BYTES + 1024 * 1024)
+# An answer given before the request's body was read (413, 429, unauthorized) reads what is left of
+# it up to this many bytes, so the connection can serve the next request; beyond, it closes.
+KYC_REQUEST_DRAIN_BYTES = env.int("KYC_REQUEST_DRAIN_BYTES", default=1024 * 1024)
 
 # ------------------------------------------------------------------------------
 # ACCOUNTS AND WEB HARDENING (docs/security.md)
