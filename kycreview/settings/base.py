@@ -274,11 +274,15 @@ SPECTACULAR_SETTINGS = {
 # ------------------------------------------------------------------------------
 # LOGGING
 # ------------------------------------------------------------------------------
+# Every line is redacted on its way out: no query values, no signed image token, no e-mail address
+# (kycreview/logredact.py). runserver's request lines (django.server) go through the same handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "kycreview.logredact.LogRedactFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
