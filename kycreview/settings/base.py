@@ -185,9 +185,22 @@ else:
 # ------------------------------------------------------------------------------
 # CELERY
 # ------------------------------------------------------------------------------
+# Redelivery over Redis: a message taken by a worker that then dies (kill -9, lost host) goes back to
+# the queue once it has been unacknowledged for `visibility_timeout` seconds; kombu looks for such
+# messages every `unacked_restore_interval` x `unacked_restore_throttle` seconds. Both together stay
+# within the sweep's period, so a killed sweep runs again before its next turn would have. The
+# timeout exceeds every task's hard time limit (a running task must not be handed out twice) and
+# every retry countdown (a waiting retry is an unacknowledged message too).
+# kycreview/tests/test_celery_redelivery.py holds these invariants.
+CELERY_VISIBILITY_TIMEOUT = 280
+CELERY_UNACKED_RESTORE_SECONDS = 10
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": CELERY_UNACKED_RESTORE_SECONDS,
+        "unacked_restore_throttle": 1,
+    }
 else:
     # Embedded broker for one machine: kombu's filesystem transport, so `make run`
     # needs no Redis. Worker and beat share the folders below.
@@ -207,8 +220,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_TASK_TIME_LIMIT = 300
+# Hard limit below the visibility timeout (above); the periodic tasks' batches stay well under both.
+CELERY_TASK_SOFT_TIME_LIMIT = 200
+CELERY_TASK_TIME_LIMIT = 240
 # A request that enqueues (webhook, email) must not hang on a dead broker: give up fast and let the
 # outbox drain (webhooks) or the inline fallback (emails) take over.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
