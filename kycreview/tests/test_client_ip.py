@@ -1,5 +1,8 @@
 """Who the client is behind proxies: one resolver for rate limits, login lockout and the stored IP."""
 
+import subprocess
+import sys
+
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -8,6 +11,7 @@ from django.urls import reverse
 
 from conftest import image_bytes
 from kycreview.client_ip import client_ip
+from kycreview.tests.test_deploy_check import BASE_DIR, production_env
 from submissions.models import Submission
 from submissions.services import api_key_create
 from submissions.tests.admin.helpers import staff_member
@@ -113,3 +117,12 @@ def test_the_stored_applicant_ip_is_the_resolved_client():
     assert response.status_code == 200, response.content
     submission = Submission.objects.get(submission_id=response.json()["submissionId"])
     assert submission.client_ip == "203.0.113.7"
+
+
+def test_production_trusts_the_one_proxy_it_already_trusts_for_https(tmp_path):
+    # production.py takes X-Forwarded-Proto from a TLS proxy; that proxy also writes X-Forwarded-For.
+    code = "from kycreview.settings import production as p; print(p.KYC_TRUSTED_PROXY_COUNT, p.SECURE_PROXY_SSL_HEADER[0])"
+    env = {key: value for key, value in production_env(tmp_path).items() if key != "KYC_TRUSTED_PROXY_COUNT"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["1", "HTTP_X_FORWARDED_PROTO"]
