@@ -37,7 +37,7 @@ def fault_api_code(request):
     return getattr(view_class, "fault_code", Step1ErrorCode.DATA_PROCESSING_ERROR)
 
 
-def fault_response(request, exc: BaseException) -> HttpResponse:
+def fault_response(request) -> HttpResponse:
     """The answer to a request that failed because a dependency is down (nothing was saved)."""
     if request.path_info.startswith(API_PREFIX):
         # The code tables answer server faults with their processing codes in the 400 envelope.
@@ -63,7 +63,7 @@ class DependencyFaultMiddleware:
             return None
         logger.warning("Database unavailable for %s %s (%s: %s)", request.method, request.path,
                        type(exception).__name__, exception)
-        return fault_response(request, exception)
+        return fault_response(request)
 
 
 def server_error(request):
@@ -73,5 +73,5 @@ def server_error(request):
     """
     exc = sys.exc_info()[1]
     if isinstance(exc, DATABASE_FAULTS) or request.path_info.startswith(API_PREFIX):
-        return fault_response(request, exc)
+        return fault_response(request)
     return defaults.server_error(request)

@@ -19,6 +19,8 @@ from gunicorn.glogging import Logger as GunicornLogger
 REDACTED = "[redacted]"
 # Query keys whose values say nothing about a person and help to read a log.
 QUERY_KEYS_KEPT = frozenset({"count", "status", "p", "o", "page", "all", "format"})
+# Request headers that are credentials: blank even if an operator's access_log_format names them.
+HEADER_ATOMS_BLANKED = frozenset({"{x-api-key}i", "{authorization}i", "{cookie}i", "{set-cookie}o"})
 
 _QUERY = re.compile(r"\?([^\s\"'#]*)")
 _IMAGE_TOKEN = re.compile(r"(/v3/submission/image/)[^/\s\"'?#]+")
@@ -71,4 +73,5 @@ class RedactingGunicornLogger(GunicornLogger):
             self.error_log.addFilter(LogRedactFilter())
 
     def atoms(self, resp, req, environ, request_time):
-        return {key: _arg_redact(value) for key, value in super().atoms(resp, req, environ, request_time).items()}
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {key: REDACTED if key in HEADER_ATOMS_BLANKED else _arg_redact(value) for key, value in atoms.items()}

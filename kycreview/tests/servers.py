@@ -53,8 +53,8 @@ def _answers(port: int) -> bool:
 
 
 @contextmanager
-def gunicorn_server(tmp_path: Path, **environment: str):
-    """Yields a started Server; `environment` adds to (or overrides) the process's environment."""
+def gunicorn_server(tmp_path: Path, *arguments: str, **environment: str):
+    """Yields a started Server; `arguments` go on gunicorn's command line, `environment` into its environment."""
     port = free_port()
     log = tmp_path / f"gunicorn-{port}.log"
     env = {
@@ -69,7 +69,7 @@ def gunicorn_server(tmp_path: Path, **environment: str):
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     # As the Procfile and the image start it: gunicorn reads ./gunicorn.conf.py from its working folder.
     command = [gunicorn, "kycreview.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
-               "--keep-alive", "5"]
+               "--keep-alive", "5", *arguments]
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT)
     server = Server(port=port, log=log, process=process)

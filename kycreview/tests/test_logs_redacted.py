@@ -37,6 +37,16 @@ def test_the_gunicorn_access_log_holds_no_email_signature_token_or_search_term(t
         assert secret not in log, secret
 
 
+def test_an_access_log_format_naming_credential_headers_still_logs_none(tmp_path):
+    key = "kyc_abcdef_SecretKeyMaterial123"
+    with gunicorn_server(tmp_path, "--access-logformat", 'ACCESS "%(r)s" key=%({x-api-key}i)s ref=%(f)s') as server:
+        requests.get(f"{server.url}/v3/submission", params={"email": EMAIL}, timeout=30,
+                     headers={"x-api-key": key, "Referer": f"https://shop.example.com/kyc?email={EMAIL}"})
+    line = next(line for line in server.log_text().splitlines() if line.startswith('ACCESS "GET /v3/'))
+    assert line == ('ACCESS "GET /v3/submission?email=[redacted] HTTP/1.1" key=[redacted] '
+                    "ref=https://shop.example.com/kyc?email=[redacted]")
+
+
 def test_djangos_own_log_lines_are_redacted_on_the_way_out(tmp_path):
     # given: the project's LOGGING, writing to a file instead of the console
     path = tmp_path / "django.log"
