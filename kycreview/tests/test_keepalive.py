@@ -3,8 +3,11 @@
 import http.client
 
 import pytest
+from django.db import connection
 
+from conftest import require_system
 from kycreview.tests.servers import gunicorn_server
+from webhooks.tests.test_webhook_broker_outage import worker_database_url
 
 MAX_REQUEST = 1024 * 1024
 
@@ -58,3 +61,25 @@ def test_an_answer_that_leaves_a_large_body_unread_says_connection_close(server)
     assert response.status == 413
     assert response.getheader("Connection") == "close"
     connection.close()
+
+
+@pytest.mark.postgres
+def test_after_an_unauthorized_answer_with_an_unread_upload_the_connection_serves_the_next_request(
+    transactional_db, tmp_path
+):
+    # A server on the test database (PostgreSQL, shared with its process): a wrong key is looked up
+    # and refused before the upload is parsed.
+    require_system(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL) shared with a gunicorn process")
+    with gunicorn_server(tmp_path, DATABASE_URL=worker_database_url()) as server:
+        connection_ = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        body, headers = multipart(500 * 1024)
+        connection_.request("POST", "/v3/submission/step1", body=body, headers=headers)
+        refused = connection_.getresponse()
+        refused_body = refused.read()
+        connection_.request("GET", "/health")
+        after = connection_.getresponse()
+        after.read()
+        connection_.close()
+    assert refused.status == 400 and b'"unauthorized"' in refused_body
+    assert refused.getheader("Connection") == "keep-alive"
+    assert after.status == 200
