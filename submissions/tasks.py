@@ -13,7 +13,7 @@ def submission_sweep_task() -> dict:
 
 
 # A retry waits in the broker as an unacknowledged message: its countdown stays below the visibility
-# timeout (CELERY_VISIBILITY_TIMEOUT, 280 s), or Redis would hand it out a second time meanwhile.
+# timeout (KYC_BROKER_VISIBILITY_TIMEOUT, 280 s), or Redis would hand it out a second time meanwhile.
 # 45 retries of up to 4 minutes ride out a mail server outage of an hour or more.
 @shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=60, retry_backoff_max=240, max_retries=45)
 def submission_email_task(submission_pk: int, trigger: str) -> bool:

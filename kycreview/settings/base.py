@@ -192,13 +192,13 @@ else:
 # timeout exceeds every task's hard time limit (a running task must not be handed out twice) and
 # every retry countdown (a waiting retry is an unacknowledged message too).
 # kycreview/tests/test_celery_redelivery.py holds these invariants.
-CELERY_VISIBILITY_TIMEOUT = 280
-CELERY_UNACKED_RESTORE_SECONDS = 10
+KYC_BROKER_VISIBILITY_TIMEOUT = 280
+KYC_BROKER_RESTORE_SECONDS = 10
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
-        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
-        "unacked_restore_interval": CELERY_UNACKED_RESTORE_SECONDS,
+        "visibility_timeout": KYC_BROKER_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": KYC_BROKER_RESTORE_SECONDS,
         "unacked_restore_throttle": 1,
     }
 else:
