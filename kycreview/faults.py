@@ -15,7 +15,8 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
 
-from submissions.codes import Step1ErrorCode, code_message
+from submissions.codes import Step1ErrorCode
+from submissions.exceptions import SubmissionError
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +42,8 @@ def fault_response(request) -> HttpResponse:
     """The answer to a request that failed because a dependency is down (nothing was saved)."""
     if request.path_info.startswith(API_PREFIX):
         # The code tables answer server faults with their processing codes in the 400 envelope.
-        code = fault_api_code(request)
-        return JsonResponse({"statusCode": 400, "errorCode": code.value, "message": code_message(code)}, status=400)
+        error = SubmissionError(fault_api_code(request))
+        return JsonResponse(error.as_body(), status=error.http_status)
     response = HttpResponse("Service temporarily unavailable. Please retry in a moment.\n",
                             content_type="text/plain; charset=utf-8", status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
