@@ -8,7 +8,7 @@ from .services import audit_seal
 AUDIT_SEAL_LIMIT = 20_000
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)  # idempotent: may run again
 def audit_seal_task() -> int:
     """Beat entry point, every minute: append the audit events written since to their chains."""
     return audit_seal(limit=AUDIT_SEAL_LIMIT)

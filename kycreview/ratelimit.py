@@ -11,15 +11,22 @@ Three fixed-window counters per minute, each a single atomic INCR:
 Beyond a limit the answer is HTTP 429 with `Retry-After` in the documented envelope. The
 middleware also refuses a request whose Content-Length exceeds KYC_MAX_REQUEST_BYTES with 413
 before reading it.
+
+When the shared cache cannot be reached the limits fail over to counters in this process (each
+web process then counts alone) with a warning, instead of failing every API call: Step 2 must
+still save while Redis is down, since the webhook outbox exists for exactly that.
 """
 
+import logging
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import JsonResponse
 
+from kycreview.client_ip import client_ip
 from submissions.codes import ApiLimitCode, code_message
 
 
@@ -36,13 +43,8 @@ def limit_parse(value: str) -> Limit:
 
 
 def client_address(request) -> str:
-    """The client's address: REMOTE_ADDR, or the proxy header an operator trusts."""
-    header = settings.KYC_CLIENT_IP_HEADER
-    if header:
-        forwarded = request.META.get(header, "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address as counters key it (kycreview/client_ip.py resolves it)."""
+    return client_ip(request) or "unknown"
 
 
 def _window(limit: Limit) -> tuple[int, int]:
@@ -51,23 +53,60 @@ def _window(limit: Limit) -> tuple[int, int]:
     return start, max(1, int(start + limit.seconds - now + 0.999))
 
 
+logger = logging.getLogger(__name__)
+
+# Counters of this process, used while the shared cache is unreachable.
+local_counters = LocMemCache("kycreview-ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+# After a failure the shared cache is left alone this long: a cache that hangs until its socket
+# timeout must not add that wait to every request. One warning per period keeps logs readable.
+SHARED_CACHE_RETRY_SECONDS = 5
+SHARED_CACHE_WARNING_SECONDS = 60
+_shared_cache_state = {"down_until": 0.0, "warned_at": float("-inf")}
+
+
+def _shared_cache_failed(exc: Exception) -> None:
+    now = time.monotonic()
+    _shared_cache_state["down_until"] = now + SHARED_CACHE_RETRY_SECONDS
+    if now - _shared_cache_state["warned_at"] >= SHARED_CACHE_WARNING_SECONDS:
+        _shared_cache_state["warned_at"] = now
+        logger.warning("Rate limit counters: the shared cache is unreachable (%s: %s); counting in this "
+                       "process until it answers again.", type(exc).__name__, exc)
+
+
+def _counted(operation, *args):
+    """operation(counters, *args) on the shared cache, or on this process's counters when it fails."""
+    if time.monotonic() >= _shared_cache_state["down_until"]:
+        try:
+            return operation(cache, *args)
+        except Exception as exc:  # any backend's connection fault: redis, memcached, ...
+            _shared_cache_failed(exc)
+    return operation(local_counters, *args)
+
+
+def _hit(counters, key: str, timeout: int) -> int:
+    counters.add(key, 0, timeout=timeout)
+    try:
+        return counters.incr(key)
+    except ValueError:  # evicted between add and incr: count this hit as the first
+        counters.add(key, 1, timeout=timeout)
+        return 1
+
+
+def _count(counters, key: str) -> int:
+    return counters.get(key, 0)
+
+
 def rate_hit(scope: str, ident: str, limit: Limit) -> int | None:
     """Count one hit; the seconds to wait when the limit is exceeded, else None."""
     start, retry_after = _window(limit)
-    key = f"kyc:rl:{scope}:{ident}:{start}"
-    cache.add(key, 0, timeout=limit.seconds + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr: count this hit as the first
-        cache.add(key, 1, timeout=limit.seconds + 5)
-        count = 1
+    count = _counted(_hit, f"kyc:rl:{scope}:{ident}:{start}", limit.seconds + 5)
     return retry_after if count > limit.count else None
 
 
 def rate_exceeded(scope: str, ident: str, limit: Limit) -> int | None:
     """The seconds to wait if the counter is already past the limit (no hit counted)."""
     start, retry_after = _window(limit)
-    count = cache.get(f"kyc:rl:{scope}:{ident}:{start}", 0)
+    count = _counted(_count, f"kyc:rl:{scope}:{ident}:{start}")
     return retry_after if count >= limit.count else None
 
 

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.services import Actor
+from kycreview.client_ip import client_ip
 
 from .auth import ApiKeyAuthentication, api_project_resolve
 from .choices import ID_TYPE_UNIVERSAL, IdType, SubmissionStatus
@@ -36,10 +37,6 @@ def submission_answer_body(answer: StepAnswer) -> dict:
 
 def submission_kyc_block(submission: Submission) -> dict:
     return {"result": submission.status, "commentCode": submission.reject_codes, "comment": submission.reject_comments}
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class ErrorSerializer(serializers.Serializer):

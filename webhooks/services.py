@@ -48,7 +48,7 @@ WEBHOOK_BROKER_ERRORS = (KombuError, RedisError, OSError)
 # other worker sends it meanwhile, short enough that a worker killed mid-send delays it little.
 WEBHOOK_LEASE_MARGIN = timedelta(seconds=60)
 # One drain stops starting new sends after this long: with one send's timeout on top it stays under
-# CELERY_TASK_SOFT_TIME_LIMIT (240 s). The rows it did not reach are still due for the next run.
+# CELERY_TASK_SOFT_TIME_LIMIT (200 s). The rows it did not reach are still due for the next run.
 WEBHOOK_DRAIN_BUDGET_SECONDS = 180
 
 

@@ -18,7 +18,7 @@ def webhook_deliver_task(event_pk: int) -> bool:
     return webhook_deliver(event_pk=event_pk)
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)  # idempotent: may run again
 def webhook_outbox_drain_task() -> int:
     """Beat entry point, every minute: send the due pending events (retries, and what the broker missed)."""
     return webhook_outbox_drain(limit=WEBHOOK_DRAIN_BATCH_SIZE)

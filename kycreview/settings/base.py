@@ -43,6 +43,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database host that does not answer fails the request (and /health) in seconds, not minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
 else:
     # SQLite is the embedded default; WAL and a busy timeout let the web process,
     # the worker and beat share the file without "database is locked" on every write.
@@ -80,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kycreview.ratelimit.ApiLimitsMiddleware",
+    # Its process_exception answers a view (or the request's transaction) whose database is down.
+    "kycreview.faults.DependencyFaultMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -169,17 +174,33 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # ------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # Short socket timeouts: a Redis that does not answer must not hold requests (the rate limits
+    # then count in each process, kycreview/ratelimit.py).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+                          "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # ------------------------------------------------------------------------------
 # CELERY
 # ------------------------------------------------------------------------------
+# Redelivery over Redis: a message taken by a worker that then dies (kill -9, lost host) goes back to
+# the queue once it has been unacknowledged for `visibility_timeout` seconds; kombu looks for such
+# messages every `unacked_restore_interval` x `unacked_restore_throttle` seconds. Both together stay
+# within the sweep's period, so a killed sweep runs again before its next turn would have. The
+# timeout exceeds every task's hard time limit (a running task must not be handed out twice) and
+# every retry countdown (a waiting retry is an unacknowledged message too).
+# kycreview/tests/test_celery_redelivery.py holds these invariants.
+KYC_BROKER_VISIBILITY_TIMEOUT = 280
+KYC_BROKER_RESTORE_SECONDS = 10
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": KYC_BROKER_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": KYC_BROKER_RESTORE_SECONDS,
+        "unacked_restore_throttle": 1,
+    }
 else:
     # Embedded broker for one machine: kombu's filesystem transport, so `make run`
     # needs no Redis. Worker and beat share the folders below.
@@ -193,14 +214,17 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
+# Workers log through LOGGING (and its redaction) instead of replacing the root logger's handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_RESULT_BACKEND = None
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_TASK_TIME_LIMIT = 300
+# Hard limit below the visibility timeout (above); the periodic tasks' batches stay well under both.
+CELERY_TASK_SOFT_TIME_LIMIT = 200
+CELERY_TASK_TIME_LIMIT = 240
 # A request that enqueues (webhook, email) must not hang on a dead broker: give up fast and let the
 # outbox drain (webhooks) or the inline fallback (emails) take over.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
@@ -266,11 +290,15 @@ SPECTACULAR_SETTINGS = {
 # ------------------------------------------------------------------------------
 # LOGGING
 # ------------------------------------------------------------------------------
+# Every line is redacted on its way out: no query values, no signed image token, no e-mail address
+# (kycreview/logredact.py). runserver's request lines (django.server) go through the same handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "kycreview.logredact.LogRedactFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
@@ -344,10 +372,17 @@ KYC_WEBHOOK_ALLOWED_HOSTS = env.list("KYC_WEBHOOK_ALLOWED_HOSTS", default=[])
 KYC_RATE_LIMIT_PER_KEY = env("KYC_RATE_LIMIT_PER_KEY", default="600/60")
 KYC_RATE_LIMIT_PER_IP = env("KYC_RATE_LIMIT_PER_IP", default="1200/60")
 KYC_RATE_LIMIT_WRONG_KEYS_PER_IP = env("KYC_RATE_LIMIT_WRONG_KEYS_PER_IP", default="20/60")
-# Behind a proxy, the header holding the client address (e.g. HTTP_X_FORWARDED_FOR); empty: REMOTE_ADDR.
+# Who the client is (kycreview/client_ip.py): the number of proxies in front of gunicorn that append
+# to X-Forwarded-For (0: the client connects directly, REMOTE_ADDR), and the header they append to.
+# The client's address is the entry that many places from the right; the left-most is the client's
+# own claim. KYC_CLIENT_IP_HEADER set without a count means one proxy.
+KYC_TRUSTED_PROXY_COUNT = env.int("KYC_TRUSTED_PROXY_COUNT", default=0)
 KYC_CLIENT_IP_HEADER = env("KYC_CLIENT_IP_HEADER", default="")
 # A whole request: both ID images, the selfie, the proof of address and the fields.
 KYC_MAX_REQUEST_BYTES = env.int("KYC_MAX_REQUEST_BYTES", default=4 * KYC_MAX_IMAGE_BYTES + 1024 * 1024)
+# An answer given before the request's body was read (413, 429, unauthorized) reads what is left of
+# it up to this many bytes, so the connection can serve the next request; beyond, it closes.
+KYC_REQUEST_DRAIN_BYTES = env.int("KYC_REQUEST_DRAIN_BYTES", default=1024 * 1024)
 
 # ------------------------------------------------------------------------------
 # ACCOUNTS AND WEB HARDENING (docs/security.md)
@@ -359,7 +394,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("KYC_LOGIN_LOCKOUT_MINUTES", defau
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_IPWARE_META_PRECEDENCE_ORDER = [KYC_CLIENT_IP_HEADER, "REMOTE_ADDR"] if KYC_CLIENT_IP_HEADER else ["REMOTE_ADDR"]
+# The lockout keys on the address the rate limits and the stored applicant IP use (without it axes
+# sees only the proxy's address, and five wrong passwords from anyone lock a username for everyone).
+AXES_CLIENT_IP_CALLABLE = "kycreview.client_ip.client_ip"
 # Sessions end after this much inactivity (kycreview/sessions.py renews them) and with the browser.
 SESSION_COOKIE_AGE = env.int("KYC_SESSION_IDLE_MINUTES", default=30) * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -15,6 +15,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # The suite sends thousands of requests (wrong keys included) from one address within a minute;
 # the limit tests set their own small limits.
 KYC_RATE_LIMIT_PER_KEY = KYC_RATE_LIMIT_PER_IP = KYC_RATE_LIMIT_WRONG_KEYS_PER_IP = "1000000/60"
+# A gunicorn started by a test (kycreview/tests/servers.py) runs these settings and sets its own.
+KYC_RATE_LIMIT_PER_IP = env("KYC_TEST_RATE_LIMIT_PER_IP", default=KYC_RATE_LIMIT_PER_IP)
 # Most tests sign in with force_login; the two-factor tests switch it on for themselves.
 KYC_REQUIRE_2FA = False
 CELERY_TASK_ALWAYS_EAGER = True
