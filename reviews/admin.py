@@ -13,7 +13,7 @@ class ReviewDecisionAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.Mod
     class Media:
         css = {"all": ("kycreview/admin.css",)}
 
-    list_display = ("created_at", "submission", "project", "reviewer_label", "decision", "reject_codes_display")
+    list_display = ("created_at", "submission", "project", "reviewer_display", "decision", "reject_codes_display")
     list_filter = ("decision",)
     list_select_related = ("submission__project",)
     search_fields = ("=submission__submission_id", "reviewer_label")
@@ -23,6 +23,7 @@ class ReviewDecisionAdmin(ProjectScopedAdminMixin, ReadOnlyAdminMixin, admin.Mod
         "submission",
         "reviewer",
         "reviewer_label",
+        "reviewer_admin",
         "decision",
         "reject_codes",
         "comment",

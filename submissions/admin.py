@@ -422,7 +422,7 @@ class CheckResultInline(ReadOnlyInline):
 
 class ReviewDecisionInline(ReadOnlyInline):
     model = ReviewDecision
-    fields = ("created_at", "reviewer_label", "decision", "reject_codes", "comment", "internal_note", "edits")
+    fields = ("created_at", "reviewer_display", "decision", "reject_codes", "comment", "internal_note", "edits")
     readonly_fields = fields
     ordering = ("-created_at", "-pk")
 

@@ -14,10 +14,12 @@ import pytest
 from django.core.files.storage import default_storage
 from django.db import connection
 
+from audit.models import AuditEvent
 from audit.services import Actor
 from conftest import require_system
 from reviews.choices import Decision
-from reviews.services import review_decide
+from reviews.models import ReviewDecision
+from reviews.services import review_decide, review_return
 from submissions.models import StoredFile, Submission
 from submissions.services import submission_erase
 from submissions.tests.apis.helpers import (
@@ -105,6 +107,52 @@ def test_a_database_dump_and_the_image_store_hold_no_plaintext_personal_value_or
         assert blob_is_sealed(content), f"{path} is not sealed"
         assert not content.startswith((b"\xff\xd8", b"\x89PNG")), path
         assert all(data[64:1024] not in content for data in uploads.values())
+
+
+REJECT_OTHER = "Your passport photo page shows Katarzyna's daughter, not you."
+REJECT_EDITED = "The photo of Katarzyna Wisniewska is blurred: retake it in daylight."
+RETURN_NOTE = "Checked with Katarzyna's bank officer Malgorzata Lis: keep pending."
+INTEGRATION_ADMIN = "ops-agnieszka.kowalczyk"
+
+
+# Four-eyes needs signed-in reviewers: the user tables too.
+@pytest.mark.django_db(transaction=True, available_apps=["django.contrib.contenttypes", "django.contrib.auth",
+                                                         "audit", "vault", "submissions", "reviews", "webhooks"])
+def test_a_dump_holds_no_reviewer_comment_note_or_integration_admin_in_plain(api, django_user_model):
+    # given: a rejection over the data API, with a written comment and an edited message, named
+    # by the integration's user; and a four-eyes proposal returned with a note
+    client, four_eyes = api(), api(four_eyes_review=True)
+    rejected = step1_ok(client, email="reject.me@example.com")
+    step2_ok(client, rejected, name="Katarzyna Wisniewska", date_of_birth="1987-06-15")
+    response = client.post_json("/v3/submission/review", {
+        "submissionId": rejected, "status": "rejected", "admin": INTEGRATION_ADMIN,
+        "rejectComment": {"commentCode": ["other", "id_image_badImage"], "comment": [REJECT_OTHER, REJECT_EDITED]}})
+    assert response.status_code == 200, response.text
+    returned = step1_ok(four_eyes, email="return.me@example.com")
+    step2_ok(four_eyes, returned, name="Katarzyna Wisniewska", date_of_birth="1987-06-15")
+    rita, sam = (Actor.for_user(django_user_model.objects.create_user(username=name, password="a-long-test-pw"))
+                 for name in ("rita", "sam"))
+    proposal = review_decide(submission_id=returned, actor=rita, decision=Decision.REJECT, codes=["other"],
+                             comment=REJECT_OTHER)
+    review_return(review_id=proposal.pk, actor=sam, note=RETURN_NOTE)
+
+    # then: the API and the workspace read them as before
+    kyc = client.get("/v3/submission", {"submission_id": rejected}).json()["Items"][0]
+    assert response.json()["kyc"]["comment"] == [REJECT_OTHER, REJECT_EDITED]
+    assert REJECT_OTHER in str(kyc)
+    decision = ReviewDecision.objects.get(submission__submission_id=rejected)
+    assert decision.comment == REJECT_OTHER and decision.client_messages["id_image_badImage"] == REJECT_EDITED
+    assert decision.reviewer_display == f"api:{decision.reviewer_label[4:]} ({INTEGRATION_ADMIN})"
+    assert ReviewDecision.objects.get(pk=proposal.pk).second_note == RETURN_NOTE
+    assert any(event.after_plain.get("admin") == INTEGRATION_ADMIN
+               for event in AuditEvent.objects.filter(submission__submission_id=rejected))
+
+    # and a dump of the database holds none of them
+    dump = database_dump().lower()
+    free_text = [REJECT_OTHER, REJECT_EDITED, RETURN_NOTE, INTEGRATION_ADMIN, "daughter", "Malgorzata Lis"]
+    found = sorted(value for value in free_text for form in forms_of(value) if form in dump)
+    assert found == [], f"plaintext reviewer text or integration user in the dump: {found}"
+    assert rejected in dump and "rita" in dump  # the dump is the real one: plain columns are in it
 
 
 def sealed_blobs_of(submission: Submission) -> list[bytes]:
