@@ -158,10 +158,11 @@ def test_a_dump_holds_no_reviewer_comment_note_or_integration_admin_in_plain(api
 def sealed_blobs_of(submission: Submission) -> list[bytes]:
     """Every ciphertext of one submission, as a backup taken before its erasure would keep it."""
     blobs = []
-    tables = (("submissions_submission", "id", ("email", "extracted_data", "entered_data")),
+    tables = (("submissions_submission", "id", ("email", "extracted_data", "entered_data", "reject_comments")),
               ("submissions_checkresult", "submission_id", ("evidence", "message")),
               ("submissions_facedescriptor", "submission_id", ("vector",)),
-              ("reviews_reviewdecision", "submission_id", ("edits", "internal_note")))
+              ("reviews_reviewdecision", "submission_id", ("edits", "internal_note", "comment", "client_messages",
+                                                           "second_note", "reviewer_admin")))
     with connection.cursor() as cursor:
         for table, key, columns in tables:
             for column in columns:
@@ -201,6 +202,9 @@ def opens_with_any(blob: bytes, keys: list[bytes]) -> bool:
     contexts = [b"submissions.submission.email", b"submissions.submission.extracted_data",
                 b"submissions.submission.entered_data", b"submissions.checkresult.evidence",
                 b"submissions.checkresult.message", b"submissions.facedescriptor.vector",
+                b"submissions.submission.reject_comments", b"reviews.reviewdecision.comment",
+                b"reviews.reviewdecision.client_messages", b"reviews.reviewdecision.second_note",
+                b"reviews.reviewdecision.reviewer_admin",
                 b"reviews.reviewdecision.edits", b"reviews.reviewdecision.internal_note",
                 b"audit.auditevent.values", b"submissions.storedfile.file"]
     for key in keys:
@@ -217,8 +221,9 @@ def test_an_erased_submission_cannot_be_decrypted_with_the_keys_that_remain(api)
     client = api(face_duplicate_verification=True)
     submission_id = step1_ok(client, email="erase.me@example.com")
     step2_ok(client, submission_id, name="Erin Erased", date_of_birth="1979-01-02")
-    review_decide(submission_id=submission_id, actor=REVIEWER, decision=Decision.APPROVE,
-                  note="erase me too", edits={"identity_number": "790102-1234567"})
+    review_decide(submission_id=submission_id, actor=REVIEWER, decision=Decision.REJECT, codes=["other"],
+                  comment="Erin's selfie shows someone else", note="erase me too",
+                  edits={"identity_number": "790102-1234567"})
     keep_id = step1_ok(client, email="keep.me@example.com")  # another submission of the same project
     submission = submission_row(submission_id)
     backup = sealed_blobs_of(submission)
