@@ -2,6 +2,7 @@
 
 import io
 import os
+from pathlib import Path
 
 import pytest
 import requests
@@ -34,6 +35,48 @@ def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (640, 400), color=(18
     buffer = io.BytesIO()
     image.save(buffer, fmt)
     return buffer.getvalue()
+
+
+def repo_test_modules(root: Path) -> set[Path]:
+    """Every test module of every app: `<app>/tests/**/test_*.py` (hidden folders such as .venv aside)."""
+    return {path for path in root.glob("*/tests/**/test_*.py")
+            if not any(part.startswith(".") for part in path.relative_to(root).parts)}
+
+
+_collected_modules: set[Path] = set()
+_uncollected_modules: list[str] = []
+
+
+def pytest_collectreport(report):
+    # Every module pytest looked at reports here, before -k/-m deselection and also when it skipped itself.
+    path = report.nodeid.split("::", 1)[0]
+    if path.endswith(".py") and "::" not in report.nodeid:
+        _collected_modules.add(Path(path))
+
+
+def pytest_collection_finish(session):
+    """A whole-suite run (no paths given) fails if an app's test module was never collected.
+
+    A folder left out of `testpaths` otherwise drops its tests from CI without a word.
+    """
+    config = session.config
+    if config.args_source != pytest.Config.ArgsSource.TESTPATHS:
+        return
+    root = config.rootpath
+    missing = {path.relative_to(root) for path in repo_test_modules(root)} - _collected_modules
+    _uncollected_modules[:] = sorted(str(path) for path in missing)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _uncollected_modules:
+        terminalreporter.section("test modules not collected", red=True)
+        for path in _uncollected_modules:
+            terminalreporter.line(f"{path} (add its app to testpaths in pyproject.toml)", red=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _uncollected_modules and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)

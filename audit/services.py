@@ -31,6 +31,7 @@ AUDIT_PERSONAL_KEYS = frozenset({
     "document_number", "identity_number", "license_number", "serial_number", "nationality", "gender", "address",
     "formatted_address", "address_input", "address_detail", "globalCode", "compoundCode", "userOccupancyName",
     "note",  # a reviewer's free text may name the applicant
+    "admin",  # the integration's user an API call names (Actor.on_behalf_of)
 })
 
 
@@ -42,14 +43,18 @@ class Actor:
     label: str
     user: AbstractBaseUser | None = None
     api_key: Any = None
+    # The integration's own user an API call names (`admin`): personal, so never part of `label`
+    # (a plain column); audit rows keep it as the sealed value "admin" of `after`.
+    on_behalf_of: str = ""
 
     @classmethod
     def for_user(cls, user: AbstractBaseUser) -> "Actor":
         return cls(type=ActorType.USER, label=user.get_username(), user=user)
 
     @classmethod
-    def for_api_key(cls, api_key: Any, *, label: str = "") -> "Actor":
-        return cls(type=ActorType.API_KEY, label=label or f"api:{api_key.prefix}", api_key=api_key)
+    def for_api_key(cls, api_key: Any, *, label: str = "", on_behalf_of: str = "") -> "Actor":
+        return cls(type=ActorType.API_KEY, label=label or f"api:{api_key.prefix}", api_key=api_key,
+                   on_behalf_of=on_behalf_of)
 
     @classmethod
     def system(cls, label: str = "system") -> "Actor":
@@ -73,6 +78,9 @@ def audit_record(
     """
     before, after = before or {}, after or {}
     key_id = getattr(submission, "data_key_id", None)
+    if actor.on_behalf_of and key_id is not None:
+        # Only where it can be sealed: every API call that names an admin acts on a submission.
+        after = {**after, "admin": actor.on_behalf_of}
     if key_id is not None:
         before, after = (
             tokens_seal(values, keys=AUDIT_PERSONAL_KEYS, key_id=key_id, context=AUDIT_VALUES_CONTEXT)

@@ -7,7 +7,7 @@ inside is scoped by `reviews.selectors.review_access_for_user`.
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.http import HttpResponseRedirect
-from django.urls import path, reverse
+from django.urls import path
 
 
 class KycAdminSite(admin.AdminSite):
@@ -35,11 +35,10 @@ class KycAdminSite(admin.AdminSite):
         return "otp/admin111/login.html" if two_factor_required() else None
 
     def login(self, request, extra_context=None):
-        from .two_factor import two_factor_needs_enrolment
+        from .two_factor import two_factor_needs_enrolment, two_factor_setup_url
 
         if request.method == "GET" and two_factor_needs_enrolment(request):
-            query = f"?next={request.GET['next']}" if request.GET.get("next", "").startswith("/") else ""
-            return HttpResponseRedirect(reverse("admin:two_factor_setup") + query)
+            return HttpResponseRedirect(two_factor_setup_url(request))
         return super().login(request, extra_context)
 
     def get_urls(self):

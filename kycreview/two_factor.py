@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django_otp import devices_for_user
 from django_otp import login as otp_login
@@ -55,6 +56,24 @@ def two_factor_login_form():
     return KycLoginForm if two_factor_required() else AdminAuthenticationForm
 
 
+def two_factor_safe_next(request: HttpRequest) -> str | None:
+    """The `next` of this request if it stays on this site, else None.
+
+    `next` arrives from a link anyone can craft, so an absolute URL, a scheme-relative `//host`
+    or a backslash form browsers read as one (`/\\host`) must not become a redirect after sign-in.
+    """
+    target = request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                              require_https=request.is_secure())
+    return target if target and allowed else None
+
+
+def two_factor_setup_url(request: HttpRequest) -> str:
+    """The enrolment page, carrying this request's `next` only when it is safe."""
+    target = two_factor_safe_next(request)
+    return reverse("admin:two_factor_setup") + (f"?{urlencode({'next': target})}" if target else "")
+
+
 def two_factor_needs_enrolment(request: HttpRequest) -> bool:
     user = request.user
     return (two_factor_required() and user.is_authenticated and user.is_active and user.is_staff
@@ -81,7 +100,7 @@ def two_factor_setup_view(request: HttpRequest, *, admin_site) -> HttpResponse:
                 audit_record(actor=Actor.for_user(request.user), action="two_factor_enrolled",
                              after={"device": device.persistent_id})
             otp_login(request, device)
-            return HttpResponseRedirect(request.GET.get("next") or reverse("admin:review_queue"))
+            return HttpResponseRedirect(two_factor_safe_next(request) or reverse("admin:review_queue"))
         error = "That code is not the current one. Check the device's clock and try the newest code."
     qr = segno.make(device.config_url, error="m")
     context = {

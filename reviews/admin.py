@@ -17,7 +17,7 @@ class ReviewDecisionAdmin(PersonalDataMaskedMixin, ProjectScopedAdminMixin, Read
     class Media:
         css = {"all": ("kycreview/admin.css",)}
 
-    list_display = ("created_at", "submission", "project", "reviewer_label", "decision", "reject_codes_display")
+    list_display = ("created_at", "submission", "project", "reviewer_display", "decision", "reject_codes_display")
     list_filter = ("decision",)
     list_select_related = ("submission__project",)
     search_fields = ("=submission__submission_id", "reviewer_label")
@@ -27,6 +27,7 @@ class ReviewDecisionAdmin(PersonalDataMaskedMixin, ProjectScopedAdminMixin, Read
         "submission",
         "reviewer",
         "reviewer_label",
+        "reviewer_admin",
         "decision",
         "reject_codes",
         "comment",

@@ -17,11 +17,15 @@ class ReviewDecision(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="review_decisions"
     )
     reviewer_label = models.CharField(max_length=150, help_text="Who decided, as shown at the time.")
+    # Free text and names are sealed with the submission's data key: erasure shreds them with it.
+    reviewer_admin = SealedField(key_from="submission.data_key_id",
+                                 help_text="The integration's own user who decided over the API (`admin`).")
     decision = models.CharField(max_length=10, choices=Decision.choices)
     reject_codes = models.JSONField(default=list, blank=True)
-    comment = models.TextField(blank=True, help_text="Client-facing message.")
-    client_messages = models.JSONField(
-        default=dict, blank=True, help_text="Reject code -> the client-facing message the reviewer edited."
+    comment = SealedField(key_from="submission.data_key_id", help_text="Client-facing message.")
+    client_messages = SealedField(
+        codec="json", default=dict, key_from="submission.data_key_id",
+        help_text="Reject code -> the client-facing message the reviewer edited.",
     )
     internal_note = SealedField(key_from="submission.data_key_id", help_text="Seen by reviewers only.")
     edits = SealedField(codec="json", default=dict, key_from="submission.data_key_id",
@@ -37,7 +41,7 @@ class ReviewDecision(models.Model):
         help_text="Four-eyes: who confirmed or returned the decision.",
     )
     second_reviewer_label = models.CharField(max_length=150, blank=True)
-    second_note = models.TextField(blank=True, help_text="Four-eyes: why it was returned, or a remark.")
+    second_note = SealedField(key_from="submission.data_key_id", help_text="Four-eyes: why it was returned, or a remark.")
     settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -60,7 +64,14 @@ class ReviewDecision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_decision_display()} by {self.reviewer_label}"
+        return f"{self.get_decision_display()} by {self.reviewer_display}"
+
+    @property
+    def reviewer_display(self) -> str:
+        """Who decided as shown before the admin name was sealed apart: `api:<prefix> (<admin>)`."""
+        return f"{self.reviewer_label} ({self.reviewer_admin})" if self.reviewer_admin else self.reviewer_label
+
+    reviewer_display.fget.short_description = "Reviewer"  # the admin's column title
 
 
 class ProjectMembership(models.Model):

@@ -228,7 +228,8 @@ def review_decide(
     if ReviewDecision.objects.filter(submission=submission, state=DecisionState.PROPOSED).exists():
         raise SubmissionError(ReviewErrorCode.AWAITING_CONFIRMATION)
     review = ReviewDecision(
-        submission=submission, reviewer=actor.user, reviewer_label=actor.label, decision=decision,
+        submission=submission, reviewer=actor.user, reviewer_label=actor.label, reviewer_admin=actor.on_behalf_of,
+        decision=decision,
         reject_codes=[c.value for c in reject_codes], comment=comment.strip(), internal_note=note.strip(),
         client_messages=client_messages,
     )

@@ -12,10 +12,11 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.text import capfirst
 
@@ -52,11 +53,35 @@ def json_pretty(value) -> str:
     )
 
 
+NEW_API_KEY_ATTR = "kyc_new_api_key"  # set on the request object only: the key lives as long as the request
+
+
 def key_shown_once(request: HttpRequest, *, project: Project, raw_key: str) -> None:
-    messages.success(
-        request,
-        f"New API key for {project.name}: {raw_key} — copy it now, it is shown only this once.",
-    )
+    """Keep a new key for the response of this same request (never in the session or a message)."""
+    setattr(request, NEW_API_KEY_ATTR, (project, raw_key))
+
+
+def key_shown_once_response(request: HttpRequest, *, admin_site, continue_url: str) -> HttpResponse | None:
+    """The page that shows the key kept by `key_shown_once`, or None when this request made no key.
+
+    The key is rendered into this one response and stored nowhere: a message would sit in
+    `django_session` until the next page is shown, and a cached page would keep it on disk.
+    """
+    new_key = getattr(request, NEW_API_KEY_ATTR, None)
+    if new_key is None:
+        return None
+    project, raw_key = new_key
+    context = {
+        **admin_site.each_context(request),
+        "title": f"New API key for {project.name}",
+        "opts": Project._meta,
+        "project": project,
+        "raw_key": raw_key,
+        "continue_url": continue_url,
+    }
+    response = TemplateResponse(request, "admin/submissions/project/api_key_shown.html", context)
+    add_never_cache_headers(response)
+    return response
 
 
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -223,6 +248,11 @@ class ProjectAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
             audit_record(actor=actor, action="project_members_changed", project=form.instance,
                          before=before, after=after)
 
+    def response_add(self, request, obj: Project, post_url_continue=None):
+        change_url = reverse("admin:submissions_project_change", args=[obj.pk])
+        shown = key_shown_once_response(request, admin_site=self.admin_site, continue_url=change_url)
+        return shown or super().response_add(request, obj, post_url_continue)
+
     def save_model(self, request, obj: Project, form, change: bool) -> None:
         actor = Actor.for_user(request.user)
         if not change:
@@ -292,7 +322,7 @@ class ProjectAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
         if request.method == "POST":
             raw_key = project_rotate_key(project=project, actor=Actor.for_user(request.user))
             key_shown_once(request, project=project, raw_key=raw_key)
-            return HttpResponseRedirect(change_url)
+            return key_shown_once_response(request, admin_site=self.admin_site, continue_url=change_url)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Rotate the API key of {project.name}",
@@ -350,6 +380,11 @@ class ApiKeyAdmin(ProjectScopedAdminMixin, admin.ModelAdmin):
                 pk__in=[pk for pk in access.roles if access.may_configure(pk)]) if not access.is_superuser \
                 else Project.objects.all()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def response_add(self, request, obj: ApiKey, post_url_continue=None):
+        changelist_url = reverse("admin:submissions_apikey_changelist")
+        shown = key_shown_once_response(request, admin_site=self.admin_site, continue_url=changelist_url)
+        return shown or super().response_add(request, obj, post_url_continue)
 
     def save_model(self, request, obj: ApiKey, form, change: bool) -> None:
         api_key, raw_key = api_key_create(project=form.cleaned_data["project"], name=form.cleaned_data["name"])
@@ -425,7 +460,7 @@ class CheckResultInline(ReadOnlyInline):
 
 class ReviewDecisionInline(PersonalDataMaskedMixin, ReadOnlyInline):
     model = ReviewDecision
-    fields = ("created_at", "reviewer_label", "decision", "reject_codes", "comment", "internal_note", "edits")
+    fields = ("created_at", "reviewer_display", "decision", "reject_codes", "comment", "internal_note", "edits")
     readonly_fields = fields
     masked_fields = {"edits": "edits_masked"}  # an edit may correct a document number
     ordering = ("-created_at", "-pk")

@@ -201,11 +201,9 @@ def _reject_comment(raw) -> tuple[list[str], str, dict[str, str]]:
 
 
 def _api_actor(request, admin) -> Actor:
-    """The API key, labelled with the back-office user the integration names in `admin`."""
-    label = f"api:{request.auth.prefix}"
-    if isinstance(admin, str) and admin.strip():
-        label += f" ({admin.strip()[:100]})"
-    return Actor.for_api_key(request.auth, label=label)
+    """The API key, acting for the back-office user the integration names in `admin` (kept sealed)."""
+    name = admin.strip()[:100] if isinstance(admin, str) else ""
+    return Actor.for_api_key(request.auth, on_behalf_of=name)
 
 
 def _json_body(request) -> dict:

@@ -1,7 +1,7 @@
 """Every wire code of the published code tables, one `TextChoices` per step and kind.
 
 The value is the code clients match on; the label is its default message, verbatim from
-`shared/spec/codes.json`. A code with several documented messages keeps the others in
+`docs/spec/codes.json` (the repository's copy of the vendor's `shared/spec/codes.json`). A code with several documented messages keeps the others in
 `MESSAGE_VARIANTS`, chosen by name where the condition arises. `tests/test_codes.py` pins
 every row of codes.json against these classes.
 """

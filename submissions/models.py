@@ -395,7 +395,7 @@ class Submission(fsm.ConcurrentTransitionMixin, TimeStampedModel):
     )
     erased_at = models.DateTimeField(null=True, blank=True)
     reject_codes = models.JSONField(default=list, blank=True)
-    reject_comments = models.JSONField(default=list, blank=True)
+    reject_comments = SealedField(codec="json", default=list, help_text="Client-facing reject messages (sealed).")
     extracted_data = SealedField(codec="json", default=dict, help_text="Data read from the document.")
     entered_data = SealedField(codec="json", default=dict, help_text="Data entered at Step 2.")
     custom_options = models.JSONField(default=dict, blank=True)

@@ -304,7 +304,9 @@ def _step1_submission_for_retry(*, project: Project, data: Step1Input) -> Submis
 
 
 def _step1_submission_create(*, project: Project, data: Step1Input, client_ip: str | None) -> Submission:
-    submission_lock_applicant(project=project, email=data.email)
+    # Unlocked: refuses early, before any file is stored or check run, with the answer the
+    # locked re-check (_step1_applicant_recheck) would give. The new row guards nothing another
+    # request reads (guards look at Pending and decided rows only), so the insert needs no lock either.
     submission_guard_applicant(
         project=project, email=data.email, custom_options=data.custom_options, codes=Step1ErrorCode
     )
@@ -323,10 +325,26 @@ def _step1_submission_create(*, project: Project, data: Step1Input, client_ip: s
     )
 
 
+def _step1_applicant_recheck(*, project: Project, data: Step1Input, submission: Submission) -> None:
+    """The applicant guard again, under the applicant lock, as the last thing before the commit.
+
+    The lock is then held only from here to the commit (it is transaction-scoped), not through the
+    checks: parallel Step 1 requests of one email run their checks side by side. Step 2 makes a
+    submission Pending under the same lock, so whichever commits first is seen by the other.
+    """
+    submission_lock_applicant(project=project, email=data.email)
+    submission_guard_applicant(
+        project=project, email=data.email, custom_options=data.custom_options, codes=Step1ErrorCode,
+        exclude_pk=submission.pk,
+    )
+
+
 def submission_step1(*, project: Project, actor: Actor, data: Step1Input, client_ip: str | None = None) -> StepAnswer:
     """Create a submission (or retry its Step 1) and run the document checks.
 
-    Caller holds the request transaction; an error leaves no row and no file behind.
+    Caller holds the request transaction and commits it soon after this returns; an error leaves
+    no row and no file behind. A new submission's applicant guard is re-checked at the end, under
+    the applicant lock (see `_step1_applicant_recheck`).
     """
     _step1_check_id_type_rules(project, data)
     if data.submission_id:
@@ -335,33 +353,44 @@ def submission_step1(*, project: Project, actor: Actor, data: Step1Input, client
     else:
         submission = _step1_submission_create(project=project, data=data, client_ip=client_ip)
         created = True
+    with stored_files_guard() as written:  # also deletes the files when the re-check refuses
+        answer = _step1_checks_run(project=project, actor=actor, data=data, submission=submission,
+                                   created=created, written=written)
+        if created:
+            _step1_applicant_recheck(project=project, data=data, submission=submission)
+    return answer
+
+
+def _step1_checks_run(
+    *, project: Project, actor: Actor, data: Step1Input, submission: Submission, created: bool, written: list[str]
+) -> StepAnswer:
+    """Store the images, run the checks and record their outcome (retry or Step 1 complete)."""
     uploads = {FileKind.ID_FRONT: data.id_image}
     if data.id_back_image is not None:
         uploads[FileKind.ID_BACK] = data.id_back_image
-    with stored_files_guard() as written:
-        submission_files_store(
-            submission=submission, uploads=uploads, written=written, error_code=Step1ErrorCode.SAVE_IMAGE_ERROR
-        )
-        ctx = CheckContext(submission=submission, project=project, step=Step.STEP1, images=uploads)
-        outcome = pipeline_run(ctx)
-        if outcome.error is not None:
-            raise outcome.error
-        submission_checks_record(submission=submission, step=Step.STEP1, outcome=outcome)
-        if created:
-            audit_record(actor=actor, action="created", submission=submission,
-                         after={"status": submission.status, "email": submission.email})
-            submission_notify(submission=submission, trigger=WebhookTrigger.CREATED)
-        if outcome.retry:
-            submission_retry_record(submission=submission, step=Step.STEP1, findings=outcome.retry, actor=actor)
-            return StepAnswer(submission=submission, retry=outcome.retry)
-        submission.extracted_data = {**submission.extracted_data, **ctx.extracted}
-        submission_lookup_keys_refresh(submission)
-        if not submission.id_type and ctx.extracted.get("id_type"):
-            submission.id_type = ctx.extracted["id_type"]
-        submission.complete_step1()
-        submission.save()
-        audit_record(actor=actor, action="step1_completed", submission=submission,
-                     after={"id_type": submission.id_type, "issuing_country": submission.issuing_country})
+    submission_files_store(
+        submission=submission, uploads=uploads, written=written, error_code=Step1ErrorCode.SAVE_IMAGE_ERROR
+    )
+    ctx = CheckContext(submission=submission, project=project, step=Step.STEP1, images=uploads)
+    outcome = pipeline_run(ctx)
+    if outcome.error is not None:
+        raise outcome.error
+    submission_checks_record(submission=submission, step=Step.STEP1, outcome=outcome)
+    if created:
+        audit_record(actor=actor, action="created", submission=submission,
+                     after={"status": submission.status, "email": submission.email})
+        submission_notify(submission=submission, trigger=WebhookTrigger.CREATED)
+    if outcome.retry:
+        submission_retry_record(submission=submission, step=Step.STEP1, findings=outcome.retry, actor=actor)
+        return StepAnswer(submission=submission, retry=outcome.retry)
+    submission.extracted_data = {**submission.extracted_data, **ctx.extracted}
+    submission_lookup_keys_refresh(submission)
+    if not submission.id_type and ctx.extracted.get("id_type"):
+        submission.id_type = ctx.extracted["id_type"]
+    submission.complete_step1()
+    submission.save()
+    audit_record(actor=actor, action="step1_completed", submission=submission,
+                 after={"id_type": submission.id_type, "issuing_country": submission.issuing_country})
     return StepAnswer(submission=submission)
 
 

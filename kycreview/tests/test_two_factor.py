@@ -3,6 +3,7 @@
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django.utils.http import urlencode
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -76,3 +77,30 @@ def test_brute_forcing_a_login_is_locked_out(client, project):
     locked = client.post(reverse("admin:login"), {"username": "rita", "password": PASSWORD})
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def enrol_with_next(client, project, target: str):
+    """Sign in without a device, follow the login page to the setup page with `next`, confirm a code."""
+    staff_member("rita", project, "reviewer")
+    login(client, "rita")
+    setup = client.get(reverse("admin:login") + "?" + urlencode({"next": target}))
+    assert setup.status_code == 302 and setup["Location"].startswith(reverse("admin:two_factor_setup"))
+    client.get(setup["Location"])
+    device = TOTPDevice.objects.get(user__username="rita", confirmed=False)
+    confirm_url = reverse("admin:two_factor_setup") + "?" + urlencode({"next": target})
+    return setup, client.post(confirm_url, {"otp_token": current_code(device)})
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/phish", "//evil.example", "/\\evil.example",
+                                    "http://testserver.evil.example/", "javascript:alert(1)"])
+def test_enrolment_never_redirects_off_site(client, project, target):
+    setup, confirmed = enrol_with_next(client, project, target)
+    assert setup["Location"] == reverse("admin:two_factor_setup")  # the unsafe next is not carried on
+    assert confirmed.status_code == 302 and confirmed["Location"] == reverse("admin:review_queue")
+
+
+def test_enrolment_keeps_a_local_next(client, project):
+    target = "/admin/review/dashboard/?period=7d"
+    setup, confirmed = enrol_with_next(client, project, target)
+    assert setup["Location"] == reverse("admin:two_factor_setup") + "?" + urlencode({"next": target})
+    assert confirmed.status_code == 302 and confirmed["Location"] == target

@@ -14,10 +14,12 @@ import pytest
 from django.core.files.storage import default_storage
 from django.db import connection
 
+from audit.models import AuditEvent
 from audit.services import Actor
 from conftest import require_system
 from reviews.choices import Decision
-from reviews.services import review_decide
+from reviews.models import ReviewDecision
+from reviews.services import review_decide, review_return
 from submissions.models import StoredFile, Submission
 from submissions.services import submission_erase
 from submissions.tests.apis.helpers import (
@@ -107,13 +109,60 @@ def test_a_database_dump_and_the_image_store_hold_no_plaintext_personal_value_or
         assert all(data[64:1024] not in content for data in uploads.values())
 
 
+REJECT_OTHER = "Your passport photo page shows Katarzyna's daughter, not you."
+REJECT_EDITED = "The photo of Katarzyna Wisniewska is blurred: retake it in daylight."
+RETURN_NOTE = "Checked with Katarzyna's bank officer Malgorzata Lis: keep pending."
+INTEGRATION_ADMIN = "ops-agnieszka.kowalczyk"
+
+
+# Four-eyes needs signed-in reviewers: the user tables too.
+@pytest.mark.django_db(transaction=True, available_apps=["django.contrib.contenttypes", "django.contrib.auth",
+                                                         "audit", "vault", "submissions", "reviews", "webhooks"])
+def test_a_dump_holds_no_reviewer_comment_note_or_integration_admin_in_plain(api, django_user_model):
+    # given: a rejection over the data API, with a written comment and an edited message, named
+    # by the integration's user; and a four-eyes proposal returned with a note
+    client, four_eyes = api(), api(four_eyes_review=True)
+    rejected = step1_ok(client, email="reject.me@example.com")
+    step2_ok(client, rejected, name="Katarzyna Wisniewska", date_of_birth="1987-06-15")
+    response = client.post_json("/v3/submission/review", {
+        "submissionId": rejected, "status": "rejected", "admin": INTEGRATION_ADMIN,
+        "rejectComment": {"commentCode": ["other", "id_image_badImage"], "comment": [REJECT_OTHER, REJECT_EDITED]}})
+    assert response.status_code == 200, response.text
+    returned = step1_ok(four_eyes, email="return.me@example.com")
+    step2_ok(four_eyes, returned, name="Katarzyna Wisniewska", date_of_birth="1987-06-15")
+    rita, sam = (Actor.for_user(django_user_model.objects.create_user(username=name, password="a-long-test-pw"))
+                 for name in ("rita", "sam"))
+    proposal = review_decide(submission_id=returned, actor=rita, decision=Decision.REJECT, codes=["other"],
+                             comment=REJECT_OTHER)
+    review_return(review_id=proposal.pk, actor=sam, note=RETURN_NOTE)
+
+    # then: the API and the workspace read them as before
+    kyc = client.get("/v3/submission", {"submission_id": rejected}).json()["Items"][0]
+    assert response.json()["kyc"]["comment"] == [REJECT_OTHER, REJECT_EDITED]
+    assert REJECT_OTHER in str(kyc)
+    decision = ReviewDecision.objects.get(submission__submission_id=rejected)
+    assert decision.comment == REJECT_OTHER and decision.client_messages["id_image_badImage"] == REJECT_EDITED
+    assert decision.reviewer_display == f"api:{decision.reviewer_label[4:]} ({INTEGRATION_ADMIN})"
+    assert ReviewDecision.objects.get(pk=proposal.pk).second_note == RETURN_NOTE
+    assert any(event.after_plain.get("admin") == INTEGRATION_ADMIN
+               for event in AuditEvent.objects.filter(submission__submission_id=rejected))
+
+    # and a dump of the database holds none of them
+    dump = database_dump().lower()
+    free_text = [REJECT_OTHER, REJECT_EDITED, RETURN_NOTE, INTEGRATION_ADMIN, "daughter", "Malgorzata Lis"]
+    found = sorted(value for value in free_text for form in forms_of(value) if form in dump)
+    assert found == [], f"plaintext reviewer text or integration user in the dump: {found}"
+    assert rejected in dump and "rita" in dump  # the dump is the real one: plain columns are in it
+
+
 def sealed_blobs_of(submission: Submission) -> list[bytes]:
     """Every ciphertext of one submission, as a backup taken before its erasure would keep it."""
     blobs = []
-    tables = (("submissions_submission", "id", ("email", "extracted_data", "entered_data")),
+    tables = (("submissions_submission", "id", ("email", "extracted_data", "entered_data", "reject_comments")),
               ("submissions_checkresult", "submission_id", ("evidence", "message")),
               ("submissions_facedescriptor", "submission_id", ("vector",)),
-              ("reviews_reviewdecision", "submission_id", ("edits", "internal_note")))
+              ("reviews_reviewdecision", "submission_id", ("edits", "internal_note", "comment", "client_messages",
+                                                           "second_note", "reviewer_admin")))
     with connection.cursor() as cursor:
         for table, key, columns in tables:
             for column in columns:
@@ -153,6 +202,9 @@ def opens_with_any(blob: bytes, keys: list[bytes]) -> bool:
     contexts = [b"submissions.submission.email", b"submissions.submission.extracted_data",
                 b"submissions.submission.entered_data", b"submissions.checkresult.evidence",
                 b"submissions.checkresult.message", b"submissions.facedescriptor.vector",
+                b"submissions.submission.reject_comments", b"reviews.reviewdecision.comment",
+                b"reviews.reviewdecision.client_messages", b"reviews.reviewdecision.second_note",
+                b"reviews.reviewdecision.reviewer_admin",
                 b"reviews.reviewdecision.edits", b"reviews.reviewdecision.internal_note",
                 b"audit.auditevent.values", b"submissions.storedfile.file"]
     for key in keys:
@@ -169,8 +221,9 @@ def test_an_erased_submission_cannot_be_decrypted_with_the_keys_that_remain(api)
     client = api(face_duplicate_verification=True)
     submission_id = step1_ok(client, email="erase.me@example.com")
     step2_ok(client, submission_id, name="Erin Erased", date_of_birth="1979-01-02")
-    review_decide(submission_id=submission_id, actor=REVIEWER, decision=Decision.APPROVE,
-                  note="erase me too", edits={"identity_number": "790102-1234567"})
+    review_decide(submission_id=submission_id, actor=REVIEWER, decision=Decision.REJECT, codes=["other"],
+                  comment="Erin's selfie shows someone else", note="erase me too",
+                  edits={"identity_number": "790102-1234567"})
     keep_id = step1_ok(client, email="keep.me@example.com")  # another submission of the same project
     submission = submission_row(submission_id)
     backup = sealed_blobs_of(submission)

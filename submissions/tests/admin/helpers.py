@@ -1,6 +1,7 @@
 """Shared set-up for the admin tests: submissions made by the real Step 1/Step 2 services, staff users."""
 
 import datetime
+import re
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -78,3 +79,15 @@ def staff_member(username: str, project, role: str):
 
 def messages_of(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]
+
+
+RAW_KEY_PATTERN = re.compile(r"kyc_[0-9a-f]{8}_[A-Za-z0-9_-]+")
+
+
+def key_shown_in(response) -> str:
+    """The one new API key the response itself shows (on a page that no cache may keep)."""
+    assert response.status_code == 200, response.status_code
+    assert "no-store" in response["Cache-Control"]
+    keys = set(RAW_KEY_PATTERN.findall(response.content.decode()))
+    assert len(keys) == 1, keys
+    return keys.pop()

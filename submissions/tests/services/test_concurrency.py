@@ -21,9 +21,11 @@ from conftest import ApiClient, image_bytes, require_system
 from reviews import services as review_services
 from reviews.codes import ReviewErrorCode
 from reviews.models import ReviewDecision
-from submissions.choices import FileKind, SubmissionStatus
+from submissions.checks.base import Check, CheckReport, check_register, check_unregister
+from submissions.choices import FileKind, Step, SubmissionStatus
+from submissions.codes import Step1RetryCode
 from submissions.exceptions import SubmissionError
-from submissions.models import StoredFile, Submission
+from submissions.models import StoredFile, Submission, submission_email_key
 from submissions.services import submission_lock_applicant, submission_timeout
 from submissions.tests.factories import SubmissionFactory
 
@@ -63,6 +65,11 @@ def parallel_requests(client: ApiClient, send) -> list:
 
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
         return list(pool.map(one, range(PARALLEL)))
+
+
+def stored_files() -> set[str]:
+    root = Path(default_storage.location)
+    return {str(p.relative_to(root)) for p in (root / "submissions").rglob("*") if p.is_file()}
 
 
 def stored_files_of(submission_id: str) -> set[str]:
@@ -139,6 +146,98 @@ def test_parallel_step1_requests_inside_the_approved_period_create_nothing(api):
                for r in responses)
     assert Submission.objects.count() == count_before
     assert not StoredFile.objects.filter(submission__project=client.project).exists()
+
+
+CHECK_SECONDS = 0.5
+STEP1_PARALLEL = 8
+
+
+@pytest.fixture
+def slow_step1_check():
+    """A Step 1 check that takes CHECK_SECONDS, as the image checks take their time; it counts its runs
+    and, once `.proceed` is cleared, waits for it before answering."""
+    proceed, arrived, lock = threading.Event(), [0], threading.Lock()
+    proceed.set()
+
+    def run(self, ctx):
+        with lock:
+            arrived[0] += 1
+        time.sleep(CHECK_SECONDS)
+        proceed.wait(60)
+        return CheckReport()
+
+    check_class = type("SlowStep1Check", (Check,), {"name": "test_slow_step1", "step": Step.STEP1,
+                                                    "codes": (Step1RetryCode.MRZ_PROTOCOL_FAIL,), "run": run})
+    check_register(check_class)
+    check_class.proceed, check_class.arrived = proceed, arrived
+    yield check_class
+    check_unregister("test_slow_step1")
+
+
+def parallel_step1(client: ApiClient, email: str) -> list:
+    barrier = threading.Barrier(STEP1_PARALLEL, timeout=30)
+
+    def one(_):
+        own = ApiClient(client.base_url, client.key)
+        barrier.wait()
+        try:
+            return own.step1(email=email)
+        finally:
+            own.session.close()
+
+    with ThreadPoolExecutor(max_workers=STEP1_PARALLEL) as pool:
+        return list(pool.map(one, range(STEP1_PARALLEL)))
+
+
+def test_parallel_step1_requests_of_one_email_run_their_checks_side_by_side(api, slow_step1_check):
+    require_postgres()
+    # given: a Step 1 check that takes 0.5 s; serialised, 8 requests would take at least 4 s
+    client = api()
+    client.step1(email="warm-up@example.com")  # the server thread and the key's caches are warm
+    client.session.close()
+
+    # when
+    started = time.monotonic()
+    responses = parallel_step1(client, "anna@example.com")
+    elapsed = time.monotonic() - started
+
+    # then: every request made its submission, and the applicant lock did not queue their checks
+    assert [r.status_code for r in responses] == [200] * STEP1_PARALLEL, {r.text for r in responses}
+    assert len({r.json()["submissionId"] for r in responses}) == STEP1_PARALLEL
+    assert Submission.objects.filter(project=client.project, email_key=submission_email_key("anna@example.com")).count() == STEP1_PARALLEL
+    assert elapsed < STEP1_PARALLEL * CHECK_SECONDS * 0.75, f"{elapsed:.2f} s: the Step 1 checks ran one by one"
+
+
+def test_an_email_that_becomes_pending_while_step1_checks_run_is_refused_at_commit(api, slow_step1_check):
+    require_postgres()
+    # given: Step 1 requests of anna that passed the first guard and are in their checks
+    client = api()
+    client.step1(email="warm-up@example.com")  # as above; the pipeline then runs cold in no request
+    client.session.close()
+    slow_step1_check.arrived[0] = 0
+    files_before = stored_files()
+    slow_step1_check.proceed.clear()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        sent = pool.submit(parallel_step1, client, "anna@example.com")
+        deadline = time.monotonic() + 30
+        while slow_step1_check.arrived[0] < STEP1_PARALLEL and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # when: meanwhile another submission of anna's is submitted (committed Pending)
+        pending = SubmissionFactory(project=client.project, email="anna@example.com",
+                                    target_status=SubmissionStatus.PENDING)
+        slow_step1_check.proceed.set()
+        responses = sent.result(timeout=60)
+
+    # then: each is refused as if it had come after the submit, and leaves no row and no file
+    expected = {"statusCode": 400, "errorCode": "reviewing",
+                "message": "anna@example.com's KYC is currently reviewing. Please wait."}
+    assert slow_step1_check.arrived[0] == STEP1_PARALLEL  # all of them were past the first guard
+    assert all(r.json() == expected for r in responses), {r.text for r in responses}
+    assert not Submission.objects.filter(project=client.project, email_key=submission_email_key("anna@example.com")) \
+        .exclude(pk=pending.pk).exists()
+    assert not StoredFile.objects.filter(submission__project=client.project).exclude(
+        submission__email_key=submission_email_key("warm-up@example.com")).exists()
+    assert stored_files() - files_before <= stored_files_of(pending.submission_id)
 
 
 def test_the_applicant_lock_blocks_the_same_email_only(make_project):
