@@ -134,7 +134,7 @@ def test_a_dump_holds_no_reviewer_comment_note_or_integration_admin_in_plain(api
                  for name in ("rita", "sam"))
     proposal = review_decide(submission_id=returned, actor=rita, decision=Decision.REJECT, codes=["other"],
                              comment=REJECT_OTHER)
-    review_return(review_id=proposal.pk, actor=sam, note=RETURN_NOTE)
+    review_return(submission_id=returned, review_id=proposal.pk, actor=sam, note=RETURN_NOTE)
 
     # then: the API and the workspace read them as before
     kyc = client.get("/v3/submission", {"submission_id": rejected}).json()["Items"][0]
