@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from audit.services import AUDIT_PERSONAL_KEYS, Actor, audit_record, audit_redact
 from reviews.codes import RejectCode
-from reviews.models import ReviewDecision
+from reviews.models import ReviewClaim, ReviewDecision
 from vault.fields import blob_seal
 from vault.services import data_key_destroy
 from webhooks.choices import WebhookTrigger
@@ -774,16 +774,26 @@ def _erase_data(submission: Submission, actor: Actor) -> None:
     audit_redact(submission=submission, keys=AUDIT_PERSONAL_KEYS, actor=actor)
 
 
+# Erasing an undecided submission ends it: the evidence a decision would rest on is gone, so
+# nobody may approve it afterwards. `other` is the table's free-text code; this is its text.
+ERASED_UNDECIDED_COMMENT = "The submission's data was erased before a decision."
+
+
 @transaction.atomic
 def submission_erase(*, project: Project, submission_id: str, actor: Actor, parts: tuple[str, ...] | None = None
                      ) -> Submission:
     """Erase personal data and images; keep the id, dates, id type, country and status.
 
     `parts` (keys of ERASABLE_PARTS) erases only those; None erases everything and marks the
-    submission erased (later Step 1/Step 2 calls answer `no_submission`). Face descriptors go
-    with the selfie: the face can no longer match anyone.
+    submission erased (later calls for it answer `no_submission`, this one included: a second
+    erasure changes nothing and writes no audit row). Face descriptors go with the selfie: the
+    face can no longer match anyone. An Incomplete or Pending submission is rejected by the
+    system with `other` (ERASED_UNDECIDED_COMMENT), audited, after its data is gone: it leaves
+    the review queue and can no longer be decided. Locks the row.
     """
     submission = _submission_lock(project=project, submission_id=submission_id)
+    if submission.erased_at is not None:
+        raise SubmissionError(Step2ErrorCode.NO_SUBMISSION)
     everything = parts is None
     parts = tuple(ERASABLE_PARTS) if everything else parts
     kinds = tuple(kind for part in parts for kind in ERASABLE_PARTS[part])
@@ -797,6 +807,12 @@ def submission_erase(*, project: Project, submission_id: str, actor: Actor, part
     if everything:
         submission.erased_at = timezone.now()
     submission.save()
+    if submission.status not in FINAL_STATUSES:
+        # After the erasure, so the `rejected` webhook carries none of the erased values.
+        rejection = RuleRejection(RejectCode.OTHER, ERASED_UNDECIDED_COMMENT)
+        _submission_reject(submission=submission, rejections=[rejection],
+                           actor=Actor.system("erasure"), action="erasure_rejected")
+        ReviewClaim.objects.filter(submission=submission).delete()
     audit_record(actor=actor, action="erased" if everything else "partially_erased", submission=submission,
                  after={"parts": list(parts), "files": erased_files})
     submission_notify(submission=submission, trigger=WebhookTrigger.DELETE)
