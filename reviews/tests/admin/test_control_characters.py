@@ -9,6 +9,8 @@ character is refused by the validator Step 2 uses.
 import logging
 
 import pytest
+
+from audit.services import Actor
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -17,6 +19,11 @@ from submissions.choices import SubmissionStatus
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/admin/review/queue/"
+
+
+@pytest.fixture
+def reviewer(reviewer_client):
+    return Actor.for_user(reviewer_client.user)
 
 
 def no_error_logged(caplog) -> None:
@@ -72,15 +79,41 @@ def test_a_clean_query_string_still_works(reviewer_client, pending):
     assert response.status_code == 200 and pending.submission_id in response.content.decode()
 
 
-@pytest.mark.parametrize("field", ["name", "document_number", "date_of_birth", "issuing_country"])
-def test_a_correction_with_a_control_character_is_refused(reviewer_client, pending, field):
+@pytest.mark.parametrize(("field", "value"), [
+    ("name", "Anna\x01Nowak"), ("document_number", "AB\x1b123"), ("date_of_birth", "1990-04-1\x01"),
+    ("issuing_country", "PO\x01"), ("comment", "Retake\x07"), ("note", "\x1b[2Jhidden"),
+])
+def test_a_decision_form_with_a_control_character_is_refused(reviewer_client, pending, field, value):
     from reviews.tests.admin.test_decide_page import decide_url, post_data
 
     reviewer_client.get(decide_url(pending))  # claims the case
-    value = {"issuing_country": "PO\x01", "date_of_birth": "1990-04-1\x01"}.get(field, "Anna\x01Nowak")
     response = reviewer_client.post(decide_url(pending), post_data(pending, decision="approve", **{field: value}))
     assert response.status_code == 200
-    assert f"Invalid value for: {field}." in response.content.decode()
+    assert f"Invalid input type: {field}" in response.content.decode()
     pending.refresh_from_db()
     assert pending.status == SubmissionStatus.PENDING and pending.entered_data["name"] == "Anna Nowak"
-    assert not AuditEvent.objects.filter(submission=pending, action="edited").exists()
+    assert not AuditEvent.objects.filter(submission=pending, action__in=["edited", "review_approved"]).exists()
+
+
+def test_line_breaks_in_a_comment_are_kept(reviewer_client, pending):
+    from reviews.tests.admin.test_decide_page import decide_url, post_data
+
+    reviewer_client.get(decide_url(pending))
+    response = reviewer_client.post(decide_url(pending), post_data(
+        pending, decision="reject", codes=["other"], comment="Too dark.\r\nRetake it\tin daylight."))
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert pending.status == SubmissionStatus.REJECTED
+    assert pending.reject_comments == ["Too dark.\r\nRetake it\tin daylight."]
+
+
+@pytest.mark.parametrize("field", ["name", "document_number"])
+def test_the_service_refuses_a_correction_with_a_control_character(reviewer, pending, field):
+    from reviews.services import review_approve
+    from submissions.exceptions import SubmissionError
+
+    with pytest.raises(SubmissionError) as error:
+        review_approve(submission_id=pending.submission_id, actor=reviewer, edits={field: "A\x01B"})
+    assert error.value.message == f"Invalid value for: {field}."
+    pending.refresh_from_db()
+    assert pending.status == SubmissionStatus.PENDING
