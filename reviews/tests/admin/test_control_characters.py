@@ -9,11 +9,10 @@ character is refused by the validator Step 2 uses.
 import logging
 
 import pytest
-
-from audit.services import Actor
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from audit.services import Actor
 from submissions.choices import SubmissionStatus
 
 pytestmark = pytest.mark.django_db
