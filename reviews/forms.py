@@ -4,7 +4,8 @@ everything (codes, comment, edit formats) and is the authority."""
 from django import forms
 
 from submissions.choices import IdType
-from submissions.codes import code_message
+from submissions.codes import Step1ErrorCode, code_message
+from submissions.inputs import text_has_control
 from submissions.models import Submission
 
 from .choices import Decision
@@ -59,8 +60,16 @@ class RejectForm(forms.Form):
         if RejectCode.OTHER.value in codes and not (cleaned_data.get("comment") or "").strip():
             self.add_error("comment", str(ReviewErrorCode.COMMENT_REQUIRED.label))
 
+    def clean_controls(self, cleaned_data: dict) -> None:
+        """The input-boundary rule of every entry point: no control character (textareas keep line breaks)."""
+        for name, value in list(cleaned_data.items()):  # add_error drops the field from cleaned_data
+            multiline = isinstance(self.fields[name].widget, forms.Textarea)
+            if isinstance(value, str) and text_has_control(value, multiline=multiline):
+                self.add_error(name, code_message(Step1ErrorCode.INVALID_INPUT_FORMAT, parameters=name))
+
     def clean(self) -> dict:
         cleaned_data = super().clean()
+        self.clean_controls(cleaned_data)
         self.clean_reject(cleaned_data)
         return cleaned_data
 
@@ -101,6 +110,7 @@ class DecisionForm(RejectForm):
 
     def clean(self) -> dict:
         cleaned_data = forms.Form.clean(self)
+        self.clean_controls(cleaned_data)
         if cleaned_data.get("decision") == Decision.REJECT:
             self.clean_reject(cleaned_data)
         return cleaned_data

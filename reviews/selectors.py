@@ -185,7 +185,8 @@ def _queue_search(queryset: QuerySet[Submission], q: str) -> QuerySet[Submission
 
 
 def _queue_filtered(*, access: "ReviewAccess", user, filters: QueueFilters, now: datetime) -> QuerySet[Submission]:
-    queryset = access.submissions().filter(status=SubmissionStatus.PENDING)
+    # Erasure rejects a Pending submission; a row erased before it did never waits for a decision either.
+    queryset = access.submissions().filter(status=SubmissionStatus.PENDING, erased_at__isnull=True)
     if filters.project is not None:
         queryset = queryset.filter(project_id=filters.project)
     if filters.country:

@@ -12,11 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Actor, audit_record
-from submissions.choices import IdType, SubmissionStatus
+from submissions.choices import SubmissionStatus
 from submissions.codes import Step2ErrorCode, code_message
-from submissions.countries import country_is_valid
 from submissions.exceptions import SubmissionError
-from submissions.inputs import parse_date
+from submissions.inputs import identity_field_parse
 from submissions.models import FaceDescriptor, Submission
 from submissions.rules import rules_evaluate
 from submissions.services import (
@@ -35,26 +34,22 @@ from .models import ProjectMembership, ReviewClaim, ReviewDecision
 @dataclass(frozen=True)
 class EditableField:
     label: str
-    validate: object  # callable(str) -> bool
     on_submission: bool  # a column of Submission (else a key of entered_data)
 
 
-def _is_date(value: str) -> bool:
-    return parse_date(value) is not None
-
-
-# What a reviewer may correct with a decision, keyed as stored.
+# What a reviewer may correct with a decision, keyed as stored; each value is checked by
+# Step 2's own validator, `identity_field_parse`.
 REVIEW_EDITABLE_FIELDS: dict[str, EditableField] = {
-    "issuing_country": EditableField("Issuing country", country_is_valid, True),
-    "id_type": EditableField("ID type", lambda v: v in IdType.values, True),
-    "name": EditableField("Full name", lambda v: 0 < len(v) <= 200, False),
-    "date_of_birth": EditableField("Birth date", _is_date, False),
-    "date_of_issue": EditableField("Issue date", _is_date, False),
-    "date_of_expiry": EditableField("Expiry date", _is_date, False),
-    "document_number": EditableField("Document number", lambda v: 0 < len(v) <= 255, False),
-    "identity_number": EditableField("Identity number", lambda v: 0 < len(v) <= 255, False),
-    "gender": EditableField("Gender", lambda v: v in ("male", "female", "other", "M", "F"), False),
-    "nationality": EditableField("Nationality", country_is_valid, False),
+    "issuing_country": EditableField("Issuing country", True),
+    "id_type": EditableField("ID type", True),
+    "name": EditableField("Full name", False),
+    "date_of_birth": EditableField("Birth date", False),
+    "date_of_issue": EditableField("Issue date", False),
+    "date_of_expiry": EditableField("Expiry date", False),
+    "document_number": EditableField("Document number", False),
+    "identity_number": EditableField("Identity number", False),
+    "gender": EditableField("Gender", False),
+    "nationality": EditableField("Nationality", False),
 }
 # Edits to these re-run the automatic rules (country blacklist, age limit, accepted ID types).
 RULE_FIELDS = {"issuing_country", "date_of_birth", "id_type"}
@@ -66,11 +61,20 @@ def review_field_value(submission: Submission, key: str) -> str:
     return submission.entered_data.get(key, "")
 
 
-def review_edits_validate(edits: dict[str, str]) -> dict[str, str]:
-    """Strip and check each edited value; raises SubmissionError(INVALID_EDIT) naming the bad ones."""
-    cleaned = {key: str(value).strip() for key, value in edits.items() if value is not None}
-    bad = [key for key, value in cleaned.items()
-           if key not in REVIEW_EDITABLE_FIELDS or not REVIEW_EDITABLE_FIELDS[key].validate(value)]
+def review_edits_validate(edits: dict[str, object]) -> dict[str, str]:
+    """Check each edited value as Step 2 checks it; raises SubmissionError(INVALID_EDIT) naming the bad ones.
+
+    None means "not edited". Returns the values as they are stored (stripped, gender canonical).
+    """
+    cleaned, bad = {}, []
+    for key, value in edits.items():
+        if value is None:
+            continue
+        parsed = identity_field_parse(key, value) if key in REVIEW_EDITABLE_FIELDS else None
+        if parsed is None:
+            bad.append(key)
+        else:
+            cleaned[key] = parsed
     if bad:
         raise SubmissionError(ReviewErrorCode.INVALID_EDIT, fields=", ".join(sorted(bad)))
     return cleaned
@@ -127,6 +131,8 @@ def _review_lock_pending(submission_id: str, project=None) -> Submission:
     submission = _review_lock(submission_id, project)
     if submission is None and project is not None:
         raise SubmissionError(Step2ErrorCode.INVALID_SUBMISSION_ID)
+    if submission is not None and submission.erased_at is not None:
+        raise SubmissionError(Step2ErrorCode.NO_SUBMISSION)  # as every other call on an erased one answers
     if submission is None or submission.status != SubmissionStatus.PENDING:
         raise SubmissionError(ReviewErrorCode.NOT_PENDING)
     return submission

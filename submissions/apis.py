@@ -12,7 +12,8 @@ from kycreview.client_ip import client_ip
 from .auth import ApiKeyAuthentication, api_project_resolve
 from .choices import ID_TYPE_UNIVERSAL, IdType, SubmissionStatus
 from .codes import Step1ErrorCode, Step2ErrorCode, code_message
-from .inputs import prestep2_input_parse, step1_input_parse, step2_input_parse
+from .exceptions import SubmissionError
+from .inputs import input_control_fields, prestep2_input_parse, step1_input_parse, step2_input_parse
 from .models import Submission
 from .services import StepAnswer, submission_prestep2, submission_step1, submission_step2
 
@@ -80,9 +81,17 @@ class SubmissionApi(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes: list = []
     fault_code = Step1ErrorCode.DATA_PROCESSING_ERROR
+    input_format_code = Step1ErrorCode.INVALID_INPUT_FORMAT
+    multiline_fields: frozenset[str] = frozenset()  # free-text fields that may hold line breaks
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        # Before anything reads a value (the project lookup included): a control character
+        # is refused once here for every field of every endpoint, never stored or queried.
+        bad = [*input_control_fields(request.query_params),
+               *input_control_fields(request.data, multiline=self.multiline_fields)]
+        if bad:
+            raise SubmissionError(self.input_format_code, parameters=", ".join(dict.fromkeys(bad)))
         project_id = request.data.get("projectId", "") if hasattr(request.data, "get") else ""
         self.project = api_project_resolve(api_key=request.auth, project_id=str(project_id or "").strip())
         self.actor = Actor.for_api_key(request.auth)
@@ -132,6 +141,7 @@ class PreStep2RequestSerializer(serializers.Serializer):
 class SubmissionPreStep2Api(SubmissionApi):
     parser_classes = [JSONParser]
     fault_code = Step2ErrorCode.UNEXPECTED_ERROR
+    input_format_code = Step2ErrorCode.INVALID_INPUT_FORMAT
 
     @extend_schema(
         operation_id="submission_validationaccount",
@@ -177,6 +187,7 @@ class Step2RequestSerializer(serializers.Serializer):
 class SubmissionStep2Api(SubmissionApi):
     parser_classes = [MultiPartParser, FormParser]
     fault_code = Step2ErrorCode.UNEXPECTED_ERROR
+    input_format_code = Step2ErrorCode.INVALID_INPUT_FORMAT
 
     @extend_schema(
         operation_id="submission_step2",

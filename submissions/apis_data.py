@@ -220,6 +220,8 @@ class DataApi(SubmissionApi):
 
     parser_classes = [JSONParser]
     fault_code = Step2ErrorCode.UNEXPECTED_ERROR
+    input_format_code = Step2ErrorCode.INVALID_INPUT_FORMAT
+    multiline_fields = frozenset({"rejectComment.comment"})  # the applicant's message may span lines
 
 
 class SubmissionDataApi(DataApi):

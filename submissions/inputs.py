@@ -30,7 +30,49 @@ STEP1_ID_TYPES = (*IdType.values, ID_TYPE_UNIVERSAL)
 GENDER_ALIASES = {"m": Gender.MALE, "male": Gender.MALE, "f": Gender.FEMALE, "female": Gender.FEMALE,
                   "x": Gender.OTHER, "other": Gender.OTHER}
 MAX_TEXT = 255
+MAX_NAME = 200
 _email_validator = EmailValidator()
+
+# C0 controls but tab, DEL and C1 controls. None belongs in a name, a number or a filter: they
+# hide text from a reviewer, split log and CSV lines, and NUL is not even storable as
+# PostgreSQL text (the insert fails). Free text that may span lines keeps CR and LF.
+_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROL_MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def text_has_control(value: str, *, multiline: bool = False) -> bool:
+    """Whether `value` holds a control character (tab is allowed; CR and LF only if `multiline`)."""
+    return bool((_CONTROL_MULTI_LINE if multiline else _CONTROL_SINGLE_LINE).search(value))
+
+
+def input_control_fields(data, *, multiline: frozenset[str] = frozenset(), prefix: str = "") -> list[str]:
+    """The names of the fields of a request whose text holds a control character.
+
+    The one input-boundary check of every entry point (the v3 API's query strings, forms and
+    JSON bodies; the admin's query strings). `data` is a QueryDict, a JSON value or a string;
+    nested JSON keys are named with dots (`data.fullName`); `multiline` names the free-text
+    fields that may hold line breaks. Files and non-text values are not looked at here.
+    """
+    if isinstance(data, str):
+        return [prefix or "body"] if text_has_control(data, multiline=prefix in multiline) else []
+    if isinstance(data, list | tuple):
+        found = [name for item in data for name in input_control_fields(item, multiline=multiline, prefix=prefix)]
+        return list(dict.fromkeys(found))
+    if hasattr(data, "lists"):  # QueryDict: every value of a repeated parameter
+        items = [(key, values) for key, values in data.lists()]
+    elif isinstance(data, dict):
+        items = list(data.items())
+    else:
+        return []
+    found = []
+    for key, value in items:
+        key = str(key)
+        name = f"{prefix}.{key}" if prefix else key
+        if text_has_control(key):
+            found.append(name.encode("unicode_escape").decode("ascii"))  # shown, not passed through
+            continue
+        found += input_control_fields(value, multiline=multiline, prefix=name)
+    return list(dict.fromkeys(found))
 
 
 def _text(data, name: str) -> str:
@@ -182,39 +224,90 @@ class Step2Input:
         return any(self.fields.get(name) for name in ADDRESS_FIELDS)
 
 
+def _date_any(value: str) -> str | None:
+    return value if parse_date(value) is not None else None
+
+
+def _date_of_birth(value: str) -> str | None:
+    day = parse_date(value)
+    return value if day is not None and date(1900, 1, 1) <= day <= date.today() else None
+
+
+def _gender(value: str) -> str | None:
+    gender = GENDER_ALIASES.get(value.lower())
+    return gender.value if gender else None
+
+
+def _country(value: str) -> str | None:
+    return value if country_is_valid(value) else None
+
+
+def _id_type(value: str) -> str | None:
+    return value if value in IdType.values else None
+
+
+def _at_most(limit: int):
+    return lambda value: value if len(value) <= limit else None
+
+
+# Each identity field, keyed as stored -> its stored form, or None when the value is refused.
+IDENTITY_FIELD_PARSERS = {
+    "name": _at_most(MAX_NAME),
+    "date_of_birth": _date_of_birth,
+    "date_of_issue": _date_any,
+    "date_of_expiry": _date_any,
+    "gender": _gender,
+    "nationality": _country,
+    "issuing_country": _country,
+    "id_type": _id_type,
+    **{name: _at_most(MAX_TEXT) for name in STEP2_TEXT_FIELDS},
+}
+
+
+def identity_field_parse(key: str, value: object) -> str | None:
+    """The stored form of one identity field (a key of IDENTITY_FIELD_PARSERS), or None if refused.
+
+    The one validator of Step 2's fields, PATCH `data`, review `updateFields` and the case
+    page's corrections: text only (a list, an object, a number or a boolean is refused, never
+    stored as its repr), stripped, not empty, no control character, then the field's own
+    format and range (a birth date is a real day from 1900-01-01 to today).
+    """
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or text_has_control(value):
+        return None
+    return IDENTITY_FIELD_PARSERS[key](value)
+
+
+# Step 2's optional identity fields in the order a bad-format answer names them:
+# wire name -> stored key. The name is required and stored apart.
+STEP2_IDENTITY_FIELDS = (
+    *((name, name) for name in STEP2_DATE_FIELDS),
+    ("gender", "gender"), ("nationality", "nationality"), ("idType", "id_type"),
+    ("name", "name"),
+    *((name, name) for name in STEP2_TEXT_FIELDS),
+)
+
+
 def step2_input_parse(data, files) -> Step2Input:
     face_upload = _file(files, "faceImage")
     if face_upload is None:
         raise SubmissionError(Step2ErrorCode.INVALID_PAYLOAD)
     if _missing(data, ("submissionId", "name", "date_of_birth")):
         raise SubmissionError(Step2ErrorCode.MISSING_PARAMETERS)
-    fields = {name: _text(data, name) for name in (*STEP2_TEXT_FIELDS, *STEP2_DATE_FIELDS)}
-    fields = {name: value for name, value in fields.items() if value}
-    bad = [name for name in STEP2_DATE_FIELDS if name in fields and parse_date(fields[name]) is None]
-    birth = parse_date(_text(data, "date_of_birth"))
-    if birth is not None and not date(1900, 1, 1) <= birth <= date.today() and "date_of_birth" not in bad:
-        bad.append("date_of_birth")
-    gender = _text(data, "gender")
-    if gender:
-        if gender.lower() not in GENDER_ALIASES:
-            bad.append("gender")
+    fields, bad = {}, []
+    for wire, key in STEP2_IDENTITY_FIELDS:
+        raw = _text(data, wire)
+        if not raw:
+            continue
+        value = identity_field_parse(key, raw)
+        if value is None:
+            bad.append(wire)
         else:
-            fields["gender"] = GENDER_ALIASES[gender.lower()].value
-    nationality = _text(data, "nationality")
-    if nationality:
-        if not country_is_valid(nationality):
-            bad.append("nationality")
-        fields["nationality"] = nationality
-    id_type = _text(data, "idType")
-    if id_type:
-        if id_type not in IdType.values:
-            bad.append("idType")
-        fields["idType"] = id_type
-    name = _text(data, "name")
-    if len(name) > 200:
-        bad.append("name")
-    bad += [key for key in STEP2_TEXT_FIELDS if len(fields.get(key, "")) > MAX_TEXT]
+            fields[wire] = value
     _raise_bad_format(bad, Step2ErrorCode.INVALID_INPUT_FORMAT)
+    name = fields.pop("name")
     submission_id = _text(data, "submissionId")
     if not submission_id_is_valid(submission_id):
         raise SubmissionError(Step2ErrorCode.INVALID_SUBMISSION_ID)
@@ -225,7 +318,7 @@ def step2_input_parse(data, files) -> Step2Input:
         submission_id=submission_id,
         face_image=face,
         name=name,
-        date_of_birth=birth,
+        date_of_birth=parse_date(fields["date_of_birth"]),
         fields=fields,
         address_image=address,
         project_id=_text(data, "projectId"),

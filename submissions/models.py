@@ -479,6 +479,9 @@ class Submission(fsm.ConcurrentTransitionMixin, TimeStampedModel):
     def has_retries_left(self) -> bool:
         return self.retry_count < self.project.retry_limit
 
+    def is_not_erased(self) -> bool:
+        return self.erased_at is None
+
     # -- transitions (pure: state and the fields that change with it) -----------------
 
     @fsm.transition(field=status, source=SubmissionStatus.INCOMPLETE, target=SubmissionStatus.INCOMPLETE)
@@ -513,7 +516,9 @@ class Submission(fsm.ConcurrentTransitionMixin, TimeStampedModel):
     def submit(self) -> None:
         self.step2_completed_at = self.last_activity_at = timezone.now()
 
-    @fsm.transition(field=status, source=SubmissionStatus.PENDING, target=SubmissionStatus.APPROVED)
+    # An approval rests on the data and images: an erased submission is never approved.
+    @fsm.transition(field=status, source=SubmissionStatus.PENDING, target=SubmissionStatus.APPROVED,
+                    conditions=[is_not_erased])
     def approve(self) -> None:
         self.decided_at = self.last_activity_at = timezone.now()
 
@@ -534,7 +539,8 @@ class Submission(fsm.ConcurrentTransitionMixin, TimeStampedModel):
         self.reject_codes, self.reject_comments = list(codes), list(comments)
         self.decided_at = self.last_activity_at = timezone.now()
 
-    @fsm.transition(field=status, source=SubmissionStatus.REJECTED, target=SubmissionStatus.APPROVED)
+    @fsm.transition(field=status, source=SubmissionStatus.REJECTED, target=SubmissionStatus.APPROVED,
+                    conditions=[is_not_erased])
     def reinstate(self) -> None:
         self.reject_codes, self.reject_comments = [], []
         self.decided_at = self.last_activity_at = timezone.now()

@@ -98,6 +98,18 @@ def submission_list_timeout_ids(*, project: Project, cutoff: datetime, after_pk:
     )
 
 
+def submission_list_erased_pending_ids(*, project: Project, cutoff: datetime, after_pk: int, limit: int) -> list[int]:
+    """Pending submissions that are erased (erased before erasure ended undecided ones), by pk.
+
+    Read off the review queue's partial index of Pending rows; `cutoff` is unused (any age).
+    """
+    return list(
+        Submission.objects.filter(project=project, status=SubmissionStatus.PENDING, erased_at__isnull=False,
+                                  pk__gt=after_pk)
+        .order_by("pk").values_list("pk", flat=True)[:limit]
+    )
+
+
 def submission_list_expirable_ids(*, project: Project, cutoff: datetime, after_pk: int, limit: int) -> list[int]:
     """Incomplete submissions created before `cutoff` and not yet marked expired."""
     return list(

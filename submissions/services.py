@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from audit.services import AUDIT_PERSONAL_KEYS, Actor, audit_record, audit_redact
 from reviews.codes import RejectCode
-from reviews.models import ReviewDecision
+from reviews.models import ReviewClaim, ReviewDecision
 from vault.fields import blob_seal
 from vault.services import data_key_destroy
 from webhooks.choices import WebhookTrigger
@@ -60,6 +60,7 @@ from .selectors import (
     submission_applicant_statuses,
     submission_current_file,
     submission_identity_is_approved,
+    submission_list_erased_pending_ids,
     submission_list_expirable_ids,
     submission_list_retention_ids,
     submission_list_timeout_ids,
@@ -630,6 +631,7 @@ class SweepReport:
     timed_out: int = 0
     expired: int = 0
     erased: int = 0
+    erasure_rejected: int = 0
 
 
 def submission_retention_erase(*, submission_pk: int) -> bool:
@@ -666,8 +668,9 @@ def _sweep_kind(*, list_ids, service, project: Project, cutoff) -> int:
 
 
 def submission_sweep() -> SweepReport:
-    """Time out and expire stale Incomplete submissions of every active project, and erase the
-    decided submissions of every project past its retention period.
+    """Time out and expire stale Incomplete submissions of every active project, end the Pending
+    ones an older version erased without deciding, and erase the decided submissions of every
+    project past its retention period.
 
     Memory stays constant: ids are read in keyset batches and each row is handled in its
     own short transaction. Caller holds no transaction.
@@ -682,6 +685,9 @@ def submission_sweep() -> SweepReport:
         report.expired += _sweep_kind(
             list_ids=submission_list_expirable_ids, service=submission_expire, project=project,
             cutoff=now - timedelta(hours=project.submission_validity_hours),
+        )
+        report.erasure_rejected += _sweep_kind(
+            list_ids=submission_list_erased_pending_ids, service=submission_erased_end, project=project, cutoff=now,
         )
     # Retention binds closed projects too: their data must go all the same.
     for project in project_list_with_retention():
@@ -803,16 +809,53 @@ def _erase_data(submission: Submission, actor: Actor) -> None:
     audit_redact(submission=submission, keys=AUDIT_PERSONAL_KEYS, actor=actor)
 
 
+# Erasing an undecided submission ends it: the evidence a decision would rest on is gone, so
+# nobody may approve it afterwards. `other` is the table's free-text code; this is its text.
+ERASED_UNDECIDED_COMMENT = "The submission's data was erased before a decision."
+
+
+def _submission_end_erased(submission: Submission) -> None:
+    """Reject an undecided submission whose data is erased: by the system, audited, out of the queue."""
+    rejection = RuleRejection(RejectCode.OTHER, ERASED_UNDECIDED_COMMENT)
+    _submission_reject(submission=submission, rejections=[rejection], actor=Actor.system("erasure"),
+                       action="erasure_rejected")
+    ReviewClaim.objects.filter(submission=submission).delete()
+
+
+@transaction.atomic
+def submission_erased_end(*, submission_pk: int) -> bool:
+    """End one Pending submission that was erased before erasure ended undecided ones. Idempotent.
+
+    The sweep's catch-up for rows an older version left Pending; locks the row (skipping it if
+    another sweep holds it) and re-checks. Returns whether it rejected.
+    """
+    submission = (
+        Submission.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("project")
+        .filter(pk=submission_pk)
+        .first()
+    )
+    if submission is None or submission.erased_at is None or submission.status != SubmissionStatus.PENDING:
+        return False
+    _submission_end_erased(submission)
+    return True
+
+
 @transaction.atomic
 def submission_erase(*, project: Project, submission_id: str, actor: Actor, parts: tuple[str, ...] | None = None
                      ) -> Submission:
     """Erase personal data and images; keep the id, dates, id type, country and status.
 
     `parts` (keys of ERASABLE_PARTS) erases only those; None erases everything and marks the
-    submission erased (later Step 1/Step 2 calls answer `no_submission`). Face descriptors go
-    with the selfie: the face can no longer match anyone.
+    submission erased (later calls for it answer `no_submission`, this one included: a second
+    erasure changes nothing and writes no audit row). Face descriptors go with the selfie: the
+    face can no longer match anyone. An Incomplete or Pending submission is rejected by the
+    system with `other` (ERASED_UNDECIDED_COMMENT), audited, after its data is gone: it leaves
+    the review queue and can no longer be decided. Locks the row.
     """
     submission = _submission_lock(project=project, submission_id=submission_id)
+    if submission.erased_at is not None:
+        raise SubmissionError(Step2ErrorCode.NO_SUBMISSION)
     everything = parts is None
     parts = tuple(ERASABLE_PARTS) if everything else parts
     kinds = tuple(kind for part in parts for kind in ERASABLE_PARTS[part])
@@ -826,6 +869,8 @@ def submission_erase(*, project: Project, submission_id: str, actor: Actor, part
     if everything:
         submission.erased_at = timezone.now()
     submission.save()
+    if submission.status not in FINAL_STATUSES:
+        _submission_end_erased(submission)  # after the erasure: the `rejected` webhook carries none of it
     audit_record(actor=actor, action="erased" if everything else "partially_erased", submission=submission,
                  after={"parts": list(parts), "files": erased_files})
     submission_notify(submission=submission, trigger=WebhookTrigger.DELETE)

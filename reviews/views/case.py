@@ -135,7 +135,7 @@ def review_case_view(request: HttpRequest, *, model_admin: ModelAdmin, object_id
 
     if action is not None:
         submission.refresh_from_db()  # a refused POST: show the row as it now is (another reviewer may have won)
-    is_pending = submission.status == SubmissionStatus.PENDING
+    is_pending = submission.status == SubmissionStatus.PENDING and submission.erased_at is None
     claim = None
     proposal = review_open_proposal(submission=submission) if is_pending else None
     proposer = proposal is not None and proposal.reviewer_id == request.user.pk
@@ -154,7 +154,9 @@ def review_case_view(request: HttpRequest, *, model_admin: ModelAdmin, object_id
         (stored, stored_file_admin_url(stored), shapes.get(stored.kind, []))
         for stored in review_current_files(submission=submission)
     ]
-    if not is_pending:
+    if submission.erased_at is not None:
+        error = error or "This submission was erased: it can no longer be decided."
+    elif not is_pending:
         error = error or "This submission is not pending review."
     context = {
         **model_admin.admin_site.each_context(request),

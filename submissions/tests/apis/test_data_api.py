@@ -182,7 +182,9 @@ def test_delete_erases_personal_data_and_files_and_keeps_the_skeleton(api):
     names = list(StoredFile.objects.filter(submission__submission_id=submission_id).values_list("file", flat=True))
     assert names and all(default_storage.exists(name) for name in names)
     response = client.delete("/v3/submission", {"submission_id": submission_id, "admin_name": "dpo"})
-    assert response.status_code == 200 and response.json()["kycStatus"] == "pending"
+    # An undecided submission is ended by its erasure (issue 14 item 4): rejected, never decidable.
+    assert response.status_code == 200 and response.json()["kycStatus"] == "rejected"
+    assert response.json()["kyc"]["commentCode"] == ["other"]
     submission = Submission.objects.get(submission_id=submission_id)
     assert submission.erased_at is not None and submission.entered_data == {} and submission.email == ""
     assert submission.id_type == "passport" and submission.created_at is not None

@@ -316,3 +316,18 @@ def test_transitions_do_not_touch_the_database():
     assert submission.status == SubmissionStatus.APPROVED
     assert submission.pk is None
     assert timezone.now() == NOW
+
+
+# -- erased (issue 14 item 4) ---------------------------------------------------------------
+
+
+def test_an_erased_submission_is_never_approved_but_may_be_rejected():
+    submission = pending_unsaved()
+    submission.erased_at = NOW
+    assert not fsm.can_proceed(submission.approve)
+    with pytest.raises(fsm.TransitionNotAllowed):
+        submission.approve()
+    assert fsm.can_proceed(submission.reject)
+    submission.reject(codes=["other"], comments=["erased"])
+    assert submission.status == SubmissionStatus.REJECTED
+    assert not fsm.can_proceed(submission.reinstate)

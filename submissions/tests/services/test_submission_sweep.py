@@ -398,3 +398,25 @@ def test_a_row_that_fails_does_not_stop_the_sweep(make_project, monkeypatch):
     assert report.timed_out == 2
     assert reloaded(first).status == reloaded(last).status == SubmissionStatus.REJECTED
     assert reloaded(broken).status == SubmissionStatus.INCOMPLETE
+
+
+# -- Pending rows erased by an older version (issue 14 item 4) ----------------------------
+
+
+def test_the_sweep_ends_a_pending_submission_erased_before_erasure_ended_it(make_project):
+    # given: a row an older version erased and left Pending (and one Pending, not erased)
+    project, _ = make_project()
+    erased = SubmissionFactory(project=project, target_status=SubmissionStatus.PENDING)
+    Submission.objects.filter(pk=erased.pk).update(erased_at=T0)
+    waiting = SubmissionFactory(project=project, target_status=SubmissionStatus.PENDING)
+
+    # when: two sweeps
+    first, second = submission_sweep(), submission_sweep()
+
+    # then: rejected once, by the system, audited; the other is untouched
+    assert (first.erasure_rejected, second.erasure_rejected) == (1, 0)
+    assert reloaded(erased).status == SubmissionStatus.REJECTED and reloaded(erased).reject_codes == ["other"]
+    event = AuditEvent.objects.get(submission=erased, action="erasure_rejected")
+    assert (event.actor_type, event.actor_label) == ("system", "erasure")
+    assert reloaded(waiting).status == SubmissionStatus.PENDING
+    assert audit_actions(waiting) == []
