@@ -28,7 +28,7 @@ from reviews.models import ReviewClaim, ReviewDecision
 from vault.fields import blob_seal
 from vault.services import data_key_destroy
 from webhooks.choices import WebhookTrigger
-from webhooks.services import webhook_event_record
+from webhooks.services import webhook_event_record, webhook_events_redact
 
 from .bank import BankUnavailable, bank_adapter, bank_code_generate
 from .checks import CheckContext, Finding, PipelineOutcome, pipeline_run
@@ -803,7 +803,9 @@ def _erase_data(submission: Submission, actor: Actor) -> None:
     # Evidence holds what the checks read (names, numbers, decoded barcodes); scores and codes stay.
     CheckResult.objects.filter(submission=submission).update(evidence={}, message="")
     BankVerification.objects.filter(submission=submission).delete()
-    ReviewDecision.objects.filter(submission=submission).update(edits={}, internal_note="")
+    # Notes are free text about the applicant; the decision's codes and its message to them stay.
+    ReviewDecision.objects.filter(submission=submission).update(edits={}, internal_note="", second_note=None)
+    webhook_events_redact(submission=submission)
     # The audit rows keep their place in the tamper-evident chain: the values are blanked and a
     # chained `audit_redacted` event proves which rows were, and that nothing else changed.
     audit_redact(submission=submission, keys=AUDIT_PERSONAL_KEYS, actor=actor)

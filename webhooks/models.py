@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from vault.fields import SealedField
+
 from .choices import WebhookEventState, WebhookTrigger
 
 # Wait after the n-th failed attempt: BASE × 2^(n−1), capped. With 15 attempts the last one comes
@@ -26,7 +28,8 @@ class WebhookEvent(fsm.ConcurrentTransitionMixin, models.Model):
     """The outbox: one event to POST to a project's webhook URL, written in the transaction of the change.
 
     `payload` is frozen when the event is written: a retry or a resend sends the same bytes, and a
-    later change is a later event. `state` moves only through the transitions below, called by
+    later change is a later event; only erasing the submission's data blanks the personal values it
+    copied (`webhook_events_redact`). `state` moves only through the transitions below, called by
     `webhooks.services`.
     """
 
@@ -38,7 +41,10 @@ class WebhookEvent(fsm.ConcurrentTransitionMixin, models.Model):
         "submissions.Submission", null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
     )
     trigger = models.CharField(max_length=16, choices=WebhookTrigger.choices)
-    payload = models.JSONField()
+    # The payload copies the applicant's userid, custom fields and the reviewer's comments: sealed with
+    # the project's own data key (not the submission's), so an event written by an erasure can still
+    # be sent after that submission's key is destroyed; the erasure redacts the copies instead.
+    payload = SealedField(codec="json", key_from="project.secrets_key_id")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     state = fsm.FSMField(
         max_length=16, choices=WebhookEventState.choices, default=WebhookEventState.PENDING, protected=True

@@ -150,6 +150,23 @@ def webhook_event_record(
     return event
 
 
+def webhook_events_redact(*, submission: Submission) -> int:
+    """Blank the personal values that `submission`'s events copied (userid, custom fields, comments).
+
+    Called by the erasure of a submission's data, inside its transaction: the events' payloads are
+    sealed with the project's key, which the erasure does not destroy. Ids, codes, status and dates
+    stay, so a pending event is still sent, with what is left. Returns the number of events changed.
+    """
+    events = list(WebhookEvent.objects.select_related("project").filter(submission=submission))
+    for event in events:
+        payload = event.payload
+        payload["userid"] = ""
+        payload["cf"] = dict.fromkeys(payload.get("cf") or {}, "")
+        payload.get("kyc_result", {})["comment"] = []
+        event.save(update_fields=["payload"])
+    return len(events)
+
+
 def webhook_event_enqueue(*, event_pk: int) -> bool:
     """Hand one event to a worker; False when the broker refused it (the row stays pending)."""
     # tasks.py imports this module at its top: importing the task here breaks the cycle.

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 
 from conftest import image_bytes, require_system
 from kycreview.celery import app
+from kycreview.tests.celery_apps import celery_app_caches_reset
 from submissions.images import image_read_bytes
 from submissions.inputs import Step2Input
 from submissions.models import Submission
@@ -84,13 +85,6 @@ class RedisServer:
             return False
 
 
-def app_caches_reset() -> None:
-    """Drop this process's broker connections and routing built from the previous configuration."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.__dict__.pop("amqp", None)
-
 
 def worker_database_url() -> str:
     db = connection.settings_dict
@@ -112,7 +106,7 @@ def broker_and_worker(transactional_db, tmp_path):
     server.start()
     saved = {key: app.conf[key] for key in CONF_KEYS}
     app.conf.update(task_always_eager=False, broker_url=server.url, broker_transport_options={})
-    app_caches_reset()
+    celery_app_caches_reset()
     log = tmp_path / "worker.log"
     env = {
         **os.environ,
@@ -147,7 +141,7 @@ def broker_and_worker(transactional_db, tmp_path):
             worker.wait(5)
         server.stop()
         app.conf.update(saved)
-        app_caches_reset()
+        celery_app_caches_reset()
 
 
 def recorded_in_a_committed_change(submission: Submission, trigger: str) -> WebhookEvent:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from conftest import require_system
 from kycreview.celery import app
+from kycreview.tests.celery_apps import celery_app_caches_reset
 from submissions.choices import SubmissionStatus
 from submissions.models import Submission
 from submissions.tasks import submission_sweep_task
@@ -43,13 +44,6 @@ def redis_is_reachable(url: str) -> bool:
         return False
 
 
-def app_caches_reset() -> None:
-    """Drop the app's broker connections and routing built from the previous configuration."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.__dict__.pop("amqp", None)
-
 
 def close_thread_connections(**_kwargs) -> None:
     # Runs in the worker thread after each task: its connection must not outlive the test.
@@ -71,7 +65,7 @@ def redis_worker():
         worker_hijack_root_logger=False,
         worker_enable_remote_control=False,
     )
-    app_caches_reset()
+    celery_app_caches_reset()
     signals.task_postrun.connect(close_thread_connections, weak=False)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30):
@@ -79,7 +73,7 @@ def redis_worker():
     finally:
         signals.task_postrun.disconnect(close_thread_connections)
         app.conf.update(saved)
-        app_caches_reset()
+        celery_app_caches_reset()
         client = redis.Redis.from_url(REDIS_URL)
         leftovers = list(client.scan_iter(match=f"*{queue}*"))  # the queue and kombu's bindings of it
         if leftovers:
