@@ -183,7 +183,8 @@ def submission_files_store(
             created_at=now,
         )
         try:
-            sealed = blob_seal(upload.data, key_id=submission.data_key_id, context=STORED_FILE_CONTEXT)
+            # The stored bytes: the image without what a client appended or embedded (images.py).
+            sealed = blob_seal(upload.stored_data, key_id=submission.data_key_id, context=STORED_FILE_CONTEXT)
             record.file.save(upload.extension, ContentFile(sealed), save=False)
         except Exception as exc:
             logger.exception("storage refused the %s image of %s", kind, submission.submission_id)
