@@ -222,6 +222,13 @@ CELERY_BEAT_SCHEDULE = {
         # A drain still queued when the next is due is dropped: the next one covers the same rows.
         "options": {"expires": 50},
     },
+    # Every fifteen minutes: deletes the images of requests killed before they committed
+    # (KYC_STORED_FILE_REAP_AFTER after they were written).
+    "stored-file-reap": {
+        "task": "submissions.tasks.stored_file_reap_task",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 600},
+    },
     # Every minute: appends new audit events to their project's hash chain, so an event is
     # tamper-evident about a minute after it is written (docs/audit.md).
     "audit-seal": {
@@ -292,6 +299,9 @@ KYC_DECODE_MAX_SIDE = env.int("KYC_DECODE_MAX_SIDE", default=2048)
 # genuine document captures seen are ~280×180 px; a selfie or card is never longer than 4:1.
 KYC_MIN_IMAGE_SIDE = env.int("KYC_MIN_IMAGE_SIDE", default=48)
 KYC_MAX_IMAGE_ASPECT = env.float("KYC_MAX_IMAGE_ASPECT", default=6.0)
+# An upload marker older than this belongs to a request that is over (killed before it
+# committed): the reaper deletes its image. Longer than any request can take.
+KYC_STORED_FILE_REAP_AFTER = timedelta(seconds=env.int("KYC_STORED_FILE_REAP_AFTER_SECONDS", default=3600))
 # Overrides of the checks' named thresholds (verification/thresholds.py, docs/checks.md),
 # e.g. KYC_CHECK_THRESHOLDS='{"quality.sharpness.min_score": 70}'.
 KYC_CHECK_THRESHOLDS = env.json("KYC_CHECK_THRESHOLDS", default={})
