@@ -122,7 +122,9 @@ def _image_decode_bounded(probe: Image.Image, max_side: int) -> Image.Image:
     target = (max(1, round(width * factor)), max(1, round(height * factor)))
     if probe.size == target:
         return probe
-    reduced = probe.resize(target, Image.Resampling.LANCZOS)
+    # reducing_gap: a box reduction by an integer factor first, so no full-height intermediate of
+    # the two-pass LANCZOS is made; the result differs from a plain LANCZOS by under one grey level.
+    reduced = probe.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
     probe.close()  # the full-size buffer goes now, not when the request ends
     return reduced
 

@@ -290,7 +290,7 @@ KYC_MAX_IMAGE_BYTES = env.int("KYC_MAX_IMAGE_BYTES", default=15 * 1024 * 1024)
 KYC_MAX_IMAGE_PIXELS = env.int("KYC_MAX_IMAGE_PIXELS", default=40_000_000)
 # A PNG is decoded in full before it can be reduced (4 bytes a pixel): its own, lower cap bounds a
 # worker's memory. JPEG decodes at a reduced DCT scale, so it keeps KYC_MAX_IMAGE_PIXELS.
-KYC_MAX_FULL_DECODE_PIXELS = env.int("KYC_MAX_FULL_DECODE_PIXELS", default=16_000_000)
+KYC_MAX_FULL_DECODE_PIXELS = env.int("KYC_MAX_FULL_DECODE_PIXELS", default=12_000_000)
 # Longest side an upload is decoded at (JPEG DCT scaling, then one resize): at least every
 # analysis size (KYC_ANALYSIS_MAX_SIDE, the face searches), so the checks see what they did.
 KYC_DECODE_MAX_SIDE = env.int("KYC_DECODE_MAX_SIDE", default=2048)
