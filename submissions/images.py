@@ -3,8 +3,8 @@
 The file name and the client's content type are never trusted. The header is read first,
 so a decompression bomb, a degenerate shape (1×5000) or a PNG too large to decode cheaply is
 refused from its declared size before any pixel is decoded; then the image is decoded once,
-straight to the bounded size the checks work at (KYC_DECODE_MAX_SIDE: JPEG DCT scaling), which
-also catches truncated and corrupt files.
+straight to a bounded size (at least the analyses' KYC_ANALYSIS_MAX_SIDE, at most
+KYC_DECODE_MAX_SIDE: JPEG DCT scaling), which also catches truncated and corrupt files.
 
 What is stored and served back is not the upload: `image_stored_bytes` keeps the image data
 up to the format's end marker and drops every metadata segment except the orientation, so a
@@ -108,25 +108,29 @@ def _image_check_shape(image_format: str, width: int, height: int) -> None:
         raise ImageRejected(f"{width}x{height} pixels is longer than {settings.KYC_MAX_IMAGE_ASPECT}:1")
 
 
-def _image_decode_bounded(probe: Image.Image, max_side: int) -> Image.Image:
-    """Decode at most `max_side` on the longest side: a JPEG at the smallest DCT scale that is
-    still at least that big, then one resize; the full-size pixels of a JPEG never exist."""
+def _image_decode_bounded(probe: Image.Image, max_side: int, need_side: int) -> Image.Image:
+    """Decode at most `max_side` on the longest side, and never less than `need_side` (what the
+    analyses work at) unless the image is smaller: a JPEG at the smallest DCT scale that keeps
+    `need_side`, a PNG box-reduced by the integer factor that keeps it, then one resize if still
+    over `max_side`. The full-size pixels of a large JPEG never exist; a PNG's exist only during
+    the decode (hence KYC_MAX_FULL_DECODE_PIXELS)."""
     width, height = probe.size
-    factor = max_side / max(width, height)
-    if factor >= 1:
+    if max(width, height) <= max_side:
         probe.load()
         return probe
     if probe.format in SCALED_DECODE_FORMATS:
-        probe.draft(None, (math.ceil(width * factor), math.ceil(height * factor)))
+        need = min(need_side, max_side) / max(width, height)
+        probe.draft(None, (math.ceil(width * need), math.ceil(height * need)))
     probe.load()
-    target = (max(1, round(width * factor)), max(1, round(height * factor)))
-    if probe.size == target:
-        return probe
-    # reducing_gap: a box reduction by an integer factor first, so no full-height intermediate of
-    # the two-pass LANCZOS is made; the result differs from a plain LANCZOS by under one grey level.
-    reduced = probe.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    probe.close()  # the full-size buffer goes now, not when the request ends
-    return reduced
+    factor = max(probe.size) // need_side
+    image = probe.reduce(factor) if factor >= 2 else probe  # a box reduction: no full-size intermediate
+    long_side = max(image.size)
+    if long_side > max_side:
+        target = (max(1, round(image.width * max_side / long_side)), max(1, round(image.height * max_side / long_side)))
+        image = image.resize(target, Image.Resampling.LANCZOS)
+    if image is not probe:
+        probe.close()  # the decoded full-size buffer goes now, not when the request ends
+    return image
 
 
 def image_read_bytes(data: bytes) -> ImageUpload:
@@ -141,7 +145,7 @@ def image_read_bytes(data: bytes) -> ImageUpload:
             if image_format not in ACCEPTED_FORMATS:
                 raise ImageRejected(f"format {image_format} is not accepted (JPEG or PNG)")
             _image_check_shape(image_format, width, height)
-            image = _image_decode_bounded(probe, settings.KYC_DECODE_MAX_SIDE)
+            image = _image_decode_bounded(probe, settings.KYC_DECODE_MAX_SIDE, settings.KYC_ANALYSIS_MAX_SIDE)
             # After the decode: a PNG's getexif() would otherwise decode every pixel once more.
             orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
             if orientation not in ORIENTATION_TRANSPOSE:

@@ -10,7 +10,7 @@ Targets: peak growth ≤ 150 MB for any accepted image, RSS flat over the 100 re
 
 The worst cases are what the audit found: a large-dimension PNG of small file size (a flat
 6000×6600 PNG is ~300 KB), the largest PNG that is accepted, a 40-megapixel JPEG, and the largest
-JPEG that DCT scaling cannot reduce (just under twice KYC_DECODE_MAX_SIDE).
+JPEG that DCT scaling cannot reduce (just under twice KYC_ANALYSIS_MAX_SIDE).
 """
 
 import io
@@ -56,8 +56,8 @@ def memory_cases() -> dict[str, bytes]:
         "png 6000×6600 flat (audit)": _flat_png((6000, 6600)),
         f"png {full_decode_side}×{full_decode_side} flat (largest PNG)": _flat_png((full_decode_side,) * 2),
         "jpeg 7300×5475 (40 MP)": _large_jpeg(passport.front, (7300, 5475)),
-        # Just under twice the decode size: the largest JPEG that DCT scaling cannot reduce.
-        "jpeg 4095×3071 (decoded in full)": _large_jpeg(passport.front, (2 * settings.KYC_DECODE_MAX_SIDE - 1, 3071)),
+        # Just under twice the analysis size: the largest JPEG that DCT scaling cannot reduce.
+        "jpeg 3199×2399 (decoded in full)": _large_jpeg(passport.front, (2 * settings.KYC_ANALYSIS_MAX_SIDE - 1, 2399)),
     }
 
 
