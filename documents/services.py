@@ -60,7 +60,7 @@ def _image_read(data: bytes) -> _ReadImage:
     except ImageRejected as exc:
         raise ValidationError(f"Not an accepted image: {exc.reason}.") from exc
     image = analysis_image(upload.image, max_side=settings.KYC_ANALYSIS_MAX_SIDE)
-    return _ReadImage(data=data, sha256=upload.sha256, extension=upload.extension, width=upload.width,
+    return _ReadImage(data=upload.stored_data, sha256=upload.sha256, extension=upload.extension, width=upload.width,
                       height=upload.height, crop=document_crop(image))
 
 

@@ -5,6 +5,7 @@ changes, refuses with a documented code before writing anything, writes an audit
 every state change, and leaves no stored file behind when it raises.
 """
 
+import hashlib
 import logging
 import secrets
 from collections.abc import Iterator
@@ -50,6 +51,7 @@ from .models import (
     Submission,
     api_key_hash,
     lookup_hash,
+    stored_file_path,
 )
 from .names import name_normalise, names_match
 from .rules import RuleRejection, rules_evaluate
@@ -163,15 +165,48 @@ def stored_files_guard() -> Iterator[list[str]]:
         raise
 
 
+# A killed worker runs no cleanup: before an image is written, a marker naming it is written here;
+# the marker goes once the row commits, and `stored_file_reap` handles the markers left behind.
+STORED_FILE_PENDING_DIR = "pending-uploads"
+
+
+def stored_file_pending_marker(name: str) -> str:
+    return f"{STORED_FILE_PENDING_DIR}/{hashlib.sha256(name.encode()).hexdigest()}"
+
+
+def _stored_file_write(*, name: str, sealed: bytes) -> str:
+    """The marker, then the image, both under the exact name the row will hold."""
+    marker = stored_file_pending_marker(name)
+    if default_storage.save(marker, ContentFile(name.encode())) != marker:
+        raise OSError(f"storage renamed the marker of {name}")
+    saved = default_storage.save(name, ContentFile(sealed))
+    if saved != name:
+        default_storage.delete(saved)
+        raise OSError(f"storage renamed {name} to {saved}")
+    return marker
+
+
+def _stored_file_markers_clear(markers: list[str]) -> None:
+    for marker in markers:
+        try:
+            default_storage.delete(marker)
+        except Exception:  # noqa: BLE001 - the row is committed; the reaper removes a stale marker
+            logger.warning("could not delete the upload marker %s", marker, exc_info=True)
+
+
 def submission_files_store(
     *, submission: Submission, uploads: dict[str, ImageUpload], written: list[str], error_code
 ) -> list[StoredFile]:
-    """Save the uploads and supersede older files of the same kinds (kept, never overwritten)."""
+    """Save the uploads and supersede older files of the same kinds (kept, never overwritten).
+
+    Every name written (markers and images) is appended to `written` for `stored_files_guard`;
+    the markers are deleted once the caller's transaction commits.
+    """
     now = timezone.now()
     StoredFile.objects.filter(submission=submission, kind__in=list(uploads), superseded_at__isnull=True).update(
         superseded_at=now
     )
-    stored = []
+    stored, markers = [], []
     for kind, upload in uploads.items():
         record = StoredFile(
             submission=submission,
@@ -183,16 +218,52 @@ def submission_files_store(
             byte_size=upload.byte_size,
             created_at=now,
         )
+        name = stored_file_path(record, upload.extension)
         try:
-            sealed = blob_seal(upload.data, key_id=submission.data_key_id, context=STORED_FILE_CONTEXT)
-            record.file.save(upload.extension, ContentFile(sealed), save=False)
+            # The stored bytes: the image without what a client appended or embedded (images.py).
+            sealed = blob_seal(upload.stored_data, key_id=submission.data_key_id, context=STORED_FILE_CONTEXT)
+            written.append(stored_file_pending_marker(name))
+            markers.append(_stored_file_write(name=name, sealed=sealed))
         except Exception as exc:
             logger.exception("storage refused the %s image of %s", kind, submission.submission_id)
             raise SubmissionError(error_code) from exc
-        written.append(record.file.name)
+        written.append(name)
+        record.file.name = name
         stored.append(record)
     StoredFile.objects.bulk_create(stored)
+    transaction.on_commit(lambda: _stored_file_markers_clear(markers))
     return stored
+
+
+def stored_file_reap(*, older_than: timedelta | None = None) -> int:
+    """Delete the images that a killed request wrote and never committed a row for; returns how many.
+
+    A marker older than `older_than` (KYC_STORED_FILE_REAP_AFTER: longer than any request) belongs to
+    a request that is over: its image is deleted unless a StoredFile row names it, then the marker
+    goes. Caller holds no lock; safe to run twice at once (a delete of a missing name is a no-op).
+    """
+    cutoff = timezone.now() - (older_than if older_than is not None else settings.KYC_STORED_FILE_REAP_AFTER)
+    try:
+        _, names = default_storage.listdir(STORED_FILE_PENDING_DIR)
+    except FileNotFoundError:
+        return 0
+    reaped = 0
+    for marker in (f"{STORED_FILE_PENDING_DIR}/{name}" for name in names):
+        try:
+            if default_storage.get_modified_time(marker) > cutoff:
+                continue
+            with default_storage.open(marker, "rb") as handle:
+                name = handle.read(1024).decode()
+        except FileNotFoundError:
+            continue  # another reaper, or the request's own commit, took it
+        except UnicodeDecodeError:
+            name = ""  # killed while the marker itself was written: no image yet
+        if name and marker == stored_file_pending_marker(name) and not StoredFile.objects.filter(file=name).exists():
+            default_storage.delete(name)
+            reaped += 1
+            logger.info("reaped %s: written by a request that never committed", name)
+        default_storage.delete(marker)
+    return reaped
 
 
 # -- checks and retries --------------------------------------------------------------

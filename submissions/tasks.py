@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .services import submission_email_send, submission_sweep
+from .services import stored_file_reap, submission_email_send, submission_sweep
 
 
 # The periodic tasks are idempotent (each re-checks its rows' conditions), so a run whose worker
@@ -19,3 +19,9 @@ def submission_sweep_task() -> dict:
 def submission_email_task(submission_pk: int, trigger: str) -> bool:
     """Send one applicant email; an unreachable mail server is retried with back-off."""
     return submission_email_send(submission_pk=submission_pk, trigger=trigger)
+
+
+@shared_task(ignore_result=True)
+def stored_file_reap_task() -> int:
+    """Beat entry point: delete the images of requests killed before they committed."""
+    return stored_file_reap()

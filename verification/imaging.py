@@ -13,6 +13,10 @@ from PIL import Image
 
 from .memo import memoized_property
 
+# `image.info` key of the upright size of the image as stored, when the decoded image was
+# reduced on decode (submissions.images): analysis coordinates map back to the stored image.
+ORIGINAL_SIZE_INFO = "kycreview.original_size"
+
 
 @dataclass
 class AnalysisImage:
@@ -41,11 +45,18 @@ class AnalysisImage:
 
 
 def analysis_image(image: Image.Image, *, max_side: int) -> AnalysisImage:
-    """An upright PIL image (EXIF already applied) reduced to at most `max_side`."""
-    rgb = image.convert("RGB")
-    scale = max(rgb.width, rgb.height) / max_side
-    if scale > 1:
-        rgb = rgb.resize((round(rgb.width / scale), round(rgb.height / scale)), Image.Resampling.LANCZOS)
-    else:
-        scale = 1.0
-    return AnalysisImage(rgb=np.asarray(rgb), scale=scale)
+    """An upright PIL image (EXIF already applied) reduced to at most `max_side`.
+
+    `scale` is relative to the stored image (ORIGINAL_SIZE_INFO), which may be larger than
+    `image` when the upload was reduced on decode.
+    """
+    original = max(image.info.get(ORIGINAL_SIZE_INFO) or image.size)
+    factor = max(image.width, image.height) / max_side
+    if factor > 1:
+        # Resize before the RGB conversion: the full-size RGB copy is never made.
+        target = (round(image.width / factor), round(image.height / factor))
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        image = image.resize(target, Image.Resampling.LANCZOS)
+    rgb = np.asarray(image.convert("RGB") if image.mode != "RGB" else image)
+    return AnalysisImage(rgb=rgb, scale=max(1.0, original / max(rgb.shape[1], rgb.shape[0])))

@@ -246,6 +246,13 @@ CELERY_BEAT_SCHEDULE = {
         # A drain still queued when the next is due is dropped: the next one covers the same rows.
         "options": {"expires": 50},
     },
+    # Every fifteen minutes: deletes the images of requests killed before they committed
+    # (KYC_STORED_FILE_REAP_AFTER after they were written).
+    "stored-file-reap": {
+        "task": "submissions.tasks.stored_file_reap_task",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 600},
+    },
     # Every minute: appends new audit events to their project's hash chain, so an event is
     # tamper-evident about a minute after it is written (docs/audit.md).
     "audit-seal": {
@@ -309,9 +316,20 @@ LOGGING = {
 # decompression bomb is refused from its header, before any pixel is decoded.
 KYC_MAX_IMAGE_BYTES = env.int("KYC_MAX_IMAGE_BYTES", default=15 * 1024 * 1024)
 KYC_MAX_IMAGE_PIXELS = env.int("KYC_MAX_IMAGE_PIXELS", default=40_000_000)
-# Smallest accepted side. Off (1) by default: a too-small capture is a retry for the
-# document checks to explain, not a malformed request.
-KYC_MIN_IMAGE_SIDE = env.int("KYC_MIN_IMAGE_SIDE", default=1)
+# A PNG is decoded in full before it can be reduced (4 bytes a pixel): its own, lower cap bounds a
+# worker's memory. JPEG decodes at a reduced DCT scale, so it keeps KYC_MAX_IMAGE_PIXELS.
+KYC_MAX_FULL_DECODE_PIXELS = env.int("KYC_MAX_FULL_DECODE_PIXELS", default=12_000_000)
+# Longest side an upload is decoded at (JPEG DCT scaling, then one resize): at least every
+# analysis size (KYC_ANALYSIS_MAX_SIDE, the face searches), so the checks see what they did.
+KYC_DECODE_MAX_SIDE = env.int("KYC_DECODE_MAX_SIDE", default=2048)
+# Smallest accepted side and longest accepted shape: a 1×5000 strip is no capture of a document
+# or a face, and the checks' geometry (homographies, crops) has nothing to work on. The smallest
+# genuine document captures seen are ~280×180 px; a selfie or card is never longer than 4:1.
+KYC_MIN_IMAGE_SIDE = env.int("KYC_MIN_IMAGE_SIDE", default=48)
+KYC_MAX_IMAGE_ASPECT = env.float("KYC_MAX_IMAGE_ASPECT", default=6.0)
+# An upload marker older than this belongs to a request that is over (killed before it
+# committed): the reaper deletes its image. Longer than any request can take.
+KYC_STORED_FILE_REAP_AFTER = timedelta(seconds=env.int("KYC_STORED_FILE_REAP_AFTER_SECONDS", default=3600))
 # Overrides of the checks' named thresholds (verification/thresholds.py, docs/checks.md),
 # e.g. KYC_CHECK_THRESHOLDS='{"quality.sharpness.min_score": 70}'.
 KYC_CHECK_THRESHOLDS = env.json("KYC_CHECK_THRESHOLDS", default={})

@@ -39,7 +39,7 @@ from verification.providers import ImageScoreProvider, image_score_provider
 
 from ..choices import FileKind, Step
 from ..codes import Step2RetryCode
-from ..images import ImageRejected, image_read_bytes
+from ..images import ImageRejected, ImageUpload, image_read_bytes
 from ..selectors import submission_current_file_bytes
 from .base import Check, CheckContext, CheckReport, Finding, check_register
 
@@ -51,6 +51,7 @@ ID_MAX_SIDE = 1600  # the ID front is searched at Step 1's analysis size: its po
 @dataclass
 class FaceAnalysis:
     selfie_rgb: np.ndarray | None = None
+    selfie_scale: float = 1.0  # stored-selfie pixels per analysed pixel (> 1 when reduced on decode)
     selfie_faces: list[Face] = field(default_factory=list)
     conditions: FaceConditions | None = None
     fault: str | None = None
@@ -74,7 +75,7 @@ def face_analysis(ctx: CheckContext) -> FaceAnalysis:
         analysis = FaceAnalysis()
         try:
             landmark_model_set(getattr(settings, "KYC_FACE_LANDMARK_MODEL", "5") or "5")
-            analysis.selfie_rgb = np.asarray(ctx.images[FileKind.SELFIE].image.convert("RGB"))
+            analysis.selfie_rgb, analysis.selfie_scale = upload_rgb(ctx.images[FileKind.SELFIE])
             analysis.selfie_faces = faces_detect(analysis.selfie_rgb)
             if analysis.face is not None:
                 h, w = analysis.selfie_rgb.shape[:2]
@@ -94,8 +95,20 @@ def selfie_descriptor(ctx: CheckContext) -> np.ndarray:
     return analysis.descriptor
 
 
-def _face_evidence(face: Face) -> dict[str, Any]:
-    return {**face.as_evidence(), **face_pose(face)}
+def upload_rgb(upload: ImageUpload) -> tuple[np.ndarray, float]:
+    """The decoded upload as RGB, and how many stored-image pixels one of its pixels is."""
+    image = upload.image
+    rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
+    return rgb, upload.width / rgb.shape[1]
+
+
+def _face_evidence(face: Face, scale: float = 1.0) -> dict[str, Any]:
+    """The face's evidence; its box and landmarks in stored-image pixels, as the workspace draws them."""
+    evidence = {**face.as_evidence(), **face_pose(face)}
+    if scale != 1.0:
+        evidence["box"] = [round(v * scale, 1) for v in face.box]
+        evidence["landmarks"] = [[round(x * scale, 1), round(y * scale, 1)] for x, y in face.landmarks]
+    return evidence
 
 
 @check_register
@@ -117,7 +130,8 @@ class FaceDetectionCheck(Check):
                                evidence={"fault": analysis.fault, "during": "selfie detection"})
         h, w = analysis.selfie_rgb.shape[:2]
         evidence: dict[str, Any] = {"selfie_size": [w, h], "face_count": len(analysis.selfie_faces),
-                                    "selfie_faces": [_face_evidence(face) for face in analysis.selfie_faces]}
+                                    "selfie_faces": [_face_evidence(face, analysis.selfie_scale)
+                                                     for face in analysis.selfie_faces]}
         if not analysis.selfie_faces:
             return CheckReport(findings=[Finding(Step2RetryCode.NO_FACE)], evidence={**evidence, "reason": "no_face"})
         if len(analysis.selfie_faces) > 1:
@@ -131,14 +145,15 @@ class FaceDetectionCheck(Check):
                            evidence=evidence)
 
 
-def id_portrait(ctx: CheckContext) -> tuple[np.ndarray | None, list[Face]]:
-    """The current Step 1 front image (upright RGB) and its faces, largest first; (None, []) without one."""
+def id_portrait(ctx: CheckContext) -> tuple[np.ndarray | None, list[Face], float]:
+    """The current Step 1 front image (upright RGB), its faces, largest first, and its scale to the stored
+    image; (None, [], 1.0) without one."""
     data = submission_current_file_bytes(submission=ctx.submission, kind=FileKind.ID_FRONT)
     if data is None:
-        return None, []
-    rgb = np.asarray(image_read_bytes(data).image.convert("RGB"))
+        return None, [], 1.0
+    rgb, scale = upload_rgb(image_read_bytes(data))
     # No confirmation pass: a document may show a second, smaller (ghost) portrait; the largest counts.
-    return rgb, faces_detect(rgb, max_side=ID_MAX_SIDE, confirm=False)
+    return rgb, faces_detect(rgb, max_side=ID_MAX_SIDE, confirm=False), scale
 
 
 @check_register
@@ -159,7 +174,7 @@ class FaceCompareCheck(Check):
         if analysis.face is None:  # face_detection answers for the selfie
             return CheckReport(threshold=limit, evidence={"judged": False, "reason": "no single selfie face"})
         try:
-            front, id_faces = id_portrait(ctx)
+            front, id_faces, id_scale = id_portrait(ctx)
         except ImageRejected as exc:
             return _fault_report(exc, "reading the ID front image")
         except Exception as exc:  # noqa: BLE001 - any engine fault is the documented face_detect_error
@@ -168,8 +183,8 @@ class FaceCompareCheck(Check):
             return CheckReport(threshold=limit, findings=[Finding(Step2RetryCode.FACE_COMPARE_FAIL)],
                                evidence={"judged": False, "reason": "no ID front image to compare with"})
         evidence: dict[str, Any] = {"id_size": [front.shape[1], front.shape[0]],
-                                    "id_faces": [_face_evidence(face) for face in id_faces],
-                                    "selfie_face": _face_evidence(analysis.face)}
+                                    "id_faces": [_face_evidence(face, id_scale) for face in id_faces],
+                                    "selfie_face": _face_evidence(analysis.face, analysis.selfie_scale)}
         if not id_faces:
             return CheckReport(threshold=limit, findings=[Finding(Step2RetryCode.NO_FACE)],
                                evidence={**evidence, "judged": False, "reason": "no face on the ID image"})
@@ -178,7 +193,7 @@ class FaceCompareCheck(Check):
         except Exception as exc:  # noqa: BLE001
             return _fault_report(exc, "face descriptors")
         similarity = distance_similarity(distance)
-        evidence.update({"judged": True, "id_face": _face_evidence(id_faces[0]), "distance": round(distance, 4),
+        evidence.update({"judged": True, "id_face": _face_evidence(id_faces[0], id_scale), "distance": round(distance, 4),
                          "similarity": similarity})
         return CheckReport.scored(Step2RetryCode.FACE_COMPARE_UNDERSCORE, score=similarity, threshold=limit,
                                   evidence=evidence)

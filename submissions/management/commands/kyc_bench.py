@@ -3,6 +3,7 @@
     manage.py kyc_bench                      # print every section
     manage.py kyc_bench --write docs/benchmarks.md
     manage.py kyc_bench --only step1         # just the Step 1 section (printed, not written)
+    manage.py kyc_bench --only memory        # just the memory section (issue 14 item 15)
 
 Step 2 (issue 4): a selfie of a generated passport's holder posted through the real HTTP view
 (after an untimed Step 1), against its irreducible parts: decoding the selfie and the ID front and
@@ -25,8 +26,14 @@ Step 1 (issue 3): a two-image US driving licence (OCR on the front, PDF417 on th
 through the real HTTP view, against its irreducible parts measured on the same images: decoding
 both files, one OCR pass over the front, one barcode pass over the back. Target: Step 1 ≤ 1.5×
 the parts. Everything written to the database is rolled back; files go to a temporary folder.
+
+Memory per request (issue 14 item 15): a fresh worker process serves Step 1 and Step 2 with the
+worst-case accepted images (`_bench_memory`). Targets: peak RSS growth ≤ 150 MB per request, RSS
+flat over 100 requests.
 """
 
+import argparse
+import json
 import os
 import platform
 import statistics
@@ -43,6 +50,7 @@ from verification.barcode import barcode_read
 from verification.imaging import analysis_image
 from verification.ocr import ocr_read
 
+from ._bench_memory import bench_memory, memory_markdown, memory_worker
 from ._bench_scale import bench_at_scale, data_list_markdown, review_queue_markdown
 from ._bench_vault import encryption_markdown, vault_clock
 from ._measure import api_client, jpeg_upload, rolled_back, temporary_media
@@ -288,19 +296,27 @@ class Command(BaseCommand):
                             help="comma-separated submission counts of the review-queue benchmark (PostgreSQL)")
         parser.add_argument("--face-sizes", default="10000,100000,1000000",
                             help="comma-separated face-index sizes (default 10^4, 10^5, 10^6)")
-        parser.add_argument("--only", choices=["step1"], default="",
+        parser.add_argument("--only", choices=["step1", "memory"], default="",
                             help="run one section and print it (never written: docs/benchmarks.md holds every section)")
+        parser.add_argument("--memory-worker", default="", help=argparse.SUPPRESS)  # the memory section's child
 
     def handle(self, *args, **opts):
         repeat = opts["repeat"]
+        if opts["memory_worker"]:
+            self.stdout.write(json.dumps(memory_worker(opts["memory_worker"])))
+            return
+        if opts["only"] and opts["write"]:
+            raise CommandError("--only prints one section; --write needs every section")
         if opts["only"] == "step1":
-            if opts["write"]:
-                raise CommandError("--only prints one section; --write needs every section")
             self.stdout.write(step1_markdown(bench_step1(repeat=repeat, options=STEP1_OPTIONS), repeat))
+            return
+        if opts["only"] == "memory":
+            self.stdout.write(memory_markdown(bench_memory()))
             return
         scale = bench_at_scale(sizes=tuple(int(n) for n in opts["queue_sizes"].split(",") if n), repeat=repeat)
         step1 = bench_step1(repeat=repeat, options=STEP1_OPTIONS)
         step2 = bench_step2(repeat=repeat)
+        memory = bench_memory()
         body = "\n".join([
             "# Benchmarks",
             "",
@@ -319,6 +335,8 @@ class Command(BaseCommand):
             data_list_markdown(scale["list"], repeat),
             "",
             encryption_markdown(_encryption_rows(step1, step2, scale), repeat),
+            "",
+            memory_markdown(memory),
             "",
         ])
         self.stdout.write(body)

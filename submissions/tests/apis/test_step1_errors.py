@@ -193,7 +193,7 @@ def test_unacceptable_id_image_is_invalid_id_image(api, make_image):
 
 @pytest.mark.parametrize("size", [(63, 400), (50, 50)])
 def test_image_under_the_minimum_side_is_invalid_id_image(api, settings, size):
-    settings.KYC_MIN_IMAGE_SIDE = 64  # the default (1) leaves small captures to the document checks
+    settings.KYC_MIN_IMAGE_SIDE = 64  # over the default (48): the limit is the setting, not a constant
     client = api()
     with changes_nothing():
         response = client.step1(image=image_bytes("PNG", size=size))
