@@ -14,15 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from kycreview.tests.processes import free_port
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 START_SECONDS = 60
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (bound once, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def dead_database_url() -> str:

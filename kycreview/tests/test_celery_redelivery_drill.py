@@ -22,17 +22,11 @@ from django.utils import timezone
 
 from conftest import require_system
 from kycreview.celery import app
+from kycreview.tests.processes import RedisServer, celery_app_caches_reset, free_port, wait_for, worker_database_url
 from submissions.choices import SubmissionStatus
 from submissions.models import Submission
 from submissions.tasks import submission_sweep_task
 from submissions.tests.factories import SubmissionFactory
-from webhooks.tests.test_webhook_broker_outage import (
-    RedisServer,
-    app_caches_reset,
-    free_port,
-    wait_for,
-    worker_database_url,
-)
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -78,13 +72,13 @@ def redis_server(transactional_db):
     server.start()
     saved = {key: app.conf[key] for key in CONF_KEYS}
     app.conf.update(task_always_eager=False, broker_url=server.url, broker_transport_options={})
-    app_caches_reset()
+    celery_app_caches_reset()
     try:
         yield server
     finally:
         server.stop()
         app.conf.update(saved)
-        app_caches_reset()
+        celery_app_caches_reset()
 
 
 def sweep_waiting_on_lock() -> bool:

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from conftest import require_system
+from kycreview.tests.processes import worker_database_url
 from kycreview.tests.servers import gunicorn_server
-from webhooks.tests.test_webhook_broker_outage import worker_database_url
 
 MAX_REQUEST = 1024 * 1024
 

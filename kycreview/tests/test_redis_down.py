@@ -12,12 +12,12 @@ from django.test import Client, override_settings
 from conftest import require_system
 from kycreview import ratelimit
 from kycreview.celery import app
-from kycreview.tests.servers import free_port
+from kycreview.tests.processes import celery_app_caches_reset, free_port
 from submissions.models import Submission
 from submissions.services import api_key_create
 from submissions.tests.apis.helpers import step1_ok
 from submissions.tests.factories import ProjectFactory
-from submissions.tests.tasks.test_sweep_worker import app_caches_reset, redis_is_reachable
+from submissions.tests.tasks.test_sweep_worker import redis_is_reachable
 from webhooks.choices import WebhookEventState, WebhookTrigger
 from webhooks.models import WebhookEvent
 
@@ -42,7 +42,7 @@ def redis_at():
         override.enable()
         overrides.append(override)
         app.conf.update(task_always_eager=False, broker_url=url, broker_transport_options={})
-        app_caches_reset()
+        celery_app_caches_reset()
         ratelimit._shared_cache_state.update(down_until=0.0, warned_at=float("-inf"))
         ratelimit.local_counters.clear()
         return url
@@ -51,7 +51,7 @@ def redis_at():
     for override in reversed(overrides):
         override.disable()
     app.conf.update(saved)
-    app_caches_reset()
+    celery_app_caches_reset()
 
 
 @pytest.fixture

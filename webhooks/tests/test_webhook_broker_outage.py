@@ -9,19 +9,17 @@ import base64
 import datetime
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-import redis
 from django.db import connection, transaction
 
 from conftest import image_bytes, require_system
 from kycreview.celery import app
-from kycreview.tests.celery_apps import celery_app_caches_reset
+from kycreview.tests.processes import RedisServer, celery_app_caches_reset, free_port, wait_for, worker_database_url
 from submissions.images import image_read_bytes
 from submissions.inputs import Step2Input
 from submissions.models import Submission
@@ -36,60 +34,7 @@ from webhooks.tasks import webhook_outbox_drain_task
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-WAIT_SECONDS = 60
 CONF_KEYS = ("task_always_eager", "broker_url", "broker_transport_options")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(predicate, what: str, seconds: float = WAIT_SECONDS):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {seconds}s")
-
-
-class RedisServer:
-    """A throw-away redis-server: no persistence, stopped and started again on the same port."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(self.ping, "redis-server answering")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(10)
-            self.process = None
-
-    def ping(self) -> bool:
-        try:
-            return bool(redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5).ping())
-        except (redis.RedisError, OSError):
-            return False
-
-
-
-def worker_database_url() -> str:
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def master_keys_entry() -> str:

@@ -9,7 +9,6 @@ must see what this process commits. The reaper's own rules are tested on any dat
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from django.db import connection
 
 from audit.services import Actor
 from conftest import image_bytes, require_system
+from kycreview.tests.processes import free_port, wait_for
 from submissions.models import StoredFile, Submission
 from submissions.services import (
     STORED_FILE_PENDING_DIR,
@@ -127,22 +127,6 @@ def test_a_committed_request_leaves_no_marker(api):
 # -- a real kill -----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(predicate, what: str, seconds: float = WAIT_SECONDS):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not within {seconds}s")
-
-
 def gunicorn_database_url() -> str:
     db = connection.settings_dict
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
@@ -167,7 +151,7 @@ class HeldGunicorn:
                  "-w", "1", "--timeout", "600"],
                 cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT)
         wait_for(lambda: b"Booting worker" in self.log.read_bytes() or self.process.poll() is not None,
-                 "gunicorn starting")
+                 "gunicorn starting", seconds=WAIT_SECONDS)
         assert self.process.poll() is None, self.log.read_text()
 
     def send(self, path: str, key: str, data: dict, files: dict) -> threading.Thread:
@@ -182,10 +166,11 @@ class HeldGunicorn:
         return thread
 
     def kill_held_worker(self) -> None:
-        pid = int(wait_for(lambda: self.flag.exists() and self.flag.read_text(), "the worker reaching its hold"))
+        pid = int(wait_for(lambda: self.flag.exists() and self.flag.read_text(), "the worker reaching its hold",
+                             seconds=WAIT_SECONDS))
         os.kill(pid, signal.SIGKILL)
         wait_for(lambda: b"SIGKILL" in self.log.read_bytes() or b"was sent SIGKILL" in self.log.read_bytes()
-                 or not Path(f"/proc/{pid}").exists(), "the worker dying")
+                 or not Path(f"/proc/{pid}").exists(), "the worker dying", seconds=WAIT_SECONDS)
 
     def stop(self) -> None:
         self.process.terminate()

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from conftest import require_system
 from kycreview.celery import app
-from kycreview.tests.celery_apps import celery_app_caches_reset
+from kycreview.tests.processes import celery_app_caches_reset
 from submissions.choices import SubmissionStatus
 from submissions.models import Submission
 from submissions.tasks import submission_sweep_task
