@@ -21,7 +21,7 @@ def submission_email_task(submission_pk: int, trigger: str) -> bool:
     return submission_email_send(submission_pk=submission_pk, trigger=trigger)
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)  # idempotent: may run again
 def stored_file_reap_task() -> int:
     """Beat entry point: delete the images of requests killed before they committed."""
     return stored_file_reap()

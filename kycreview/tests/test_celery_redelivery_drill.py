@@ -78,7 +78,7 @@ def redis_server(transactional_db):
     finally:
         server.stop()
         app.conf.update(saved)
-        celery_app_caches_reset()
+        celery_app_caches_reset(forget_pools=True)
 
 
 def sweep_waiting_on_lock() -> bool:

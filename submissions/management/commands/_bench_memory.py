@@ -141,6 +141,18 @@ def memory_worker(folder: str) -> dict:
 # -- the parent ----------------------------------------------------------------------------------------
 
 
+def _child_environment(connection) -> dict[str, str]:
+    """This process's environment, with the database it is using (a test run's is not DATABASE_URL's)."""
+    env = os.environ.copy()
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+        env["DATABASE_URL"] = f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    elif connection.vendor == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    return env
+
+
 def bench_memory() -> dict:
     """Run the worker in a fresh process and return its figures."""
     from django.db import connection
@@ -154,7 +166,7 @@ def bench_memory() -> dict:
             (Path(folder) / f"{index}.img").write_bytes(data)
         result = subprocess.run(
             [sys.executable, "manage.py", "kyc_bench", "--memory-worker", folder],
-            cwd=settings.BASE_DIR, env=os.environ.copy(), capture_output=True, text=True, timeout=3600)
+            cwd=settings.BASE_DIR, env=_child_environment(connection), capture_output=True, text=True, timeout=3600)
     if result.returncode != 0:
         raise RuntimeError(f"the memory worker failed:\n{result.stderr[-4000:]}")
     figures = json.loads(result.stdout.strip().splitlines()[-1])

@@ -298,6 +298,8 @@ class Command(BaseCommand):
                             help="comma-separated face-index sizes (default 10^4, 10^5, 10^6)")
         parser.add_argument("--only", choices=["step1", "memory"], default="",
                             help="run one section and print it (never written: docs/benchmarks.md holds every section)")
+        parser.add_argument("--no-memory", action="store_true",
+                            help="leave the memory section out (it serves ~200 requests in a fresh worker: minutes)")
         parser.add_argument("--memory-worker", default="", help=argparse.SUPPRESS)  # the memory section's child
 
     def handle(self, *args, **opts):
@@ -316,7 +318,7 @@ class Command(BaseCommand):
         scale = bench_at_scale(sizes=tuple(int(n) for n in opts["queue_sizes"].split(",") if n), repeat=repeat)
         step1 = bench_step1(repeat=repeat, options=STEP1_OPTIONS)
         step2 = bench_step2(repeat=repeat)
-        memory = bench_memory()
+        memory = {"skipped": "left out (--no-memory)"} if opts["no_memory"] else bench_memory()
         body = "\n".join([
             "# Benchmarks",
             "",
