@@ -25,7 +25,6 @@ from submissions.services import submission_erase
 from submissions.tests.apis.helpers import (
     API_DB,
     PRESTEP2,
-    media_files,
     step1_ok,
     step2_ok,
     submission_row,
@@ -99,9 +98,9 @@ def test_a_database_dump_and_the_image_store_hold_no_plaintext_personal_value_or
     uploads = {"id front": passport.front, "selfie": selfie}
     for name, data in uploads.items():
         assert data[:64].hex() not in dump, f"the {name} image is in the database"
-    # The applicants' files; the document registry's reference images (documents/, left by other
-    # tests in the run's storage root) and pending-upload markers are not applicant data.
-    stored = {path for path in media_files() if path.startswith("submissions/")}
+    # This test's applicants' files (other tests leave their own files in the run's storage root).
+    stored = set(StoredFile.objects.filter(submission__submission_id__in=[submission_id, korean])
+                 .values_list("file", flat=True))
     assert len(stored) >= 3  # ID front, selfie, Korean ID
     for path in stored:
         with default_storage.open(path, "rb") as handle:
