@@ -7,6 +7,7 @@ import time
 
 import redis
 from django.db import connection
+from kombu import pools
 
 from kycreview.celery import app
 
@@ -67,9 +68,19 @@ class RedisServer:
             return False
 
 
-def celery_app_caches_reset() -> None:
-    """Drop this process's broker connections and routing built from the previous configuration."""
+def celery_app_caches_reset(*, forget_pools: bool = False) -> None:
+    """Drop this process's broker connections and routing built from the previous configuration.
+
+    `forget_pools`, when a test gives the app its own configuration back: kombu's process-wide
+    registry still holds a producer pool on the connection pool closed when the test began, and
+    Celery acquires a producer even for an eager task, so a later test would fail with "Acquire on
+    closed pool". Emptying it while a test's own broker is in use stops that test's worker from
+    receiving what this process sends, so it is done only on the way back.
+    """
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
+    if forget_pools:
+        for group in pools._groups:
+            group.clear()
     app.__dict__.pop("amqp", None)

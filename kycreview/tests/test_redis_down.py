@@ -51,7 +51,7 @@ def redis_at():
     for override in reversed(overrides):
         override.disable()
     app.conf.update(saved)
-    celery_app_caches_reset()
+    celery_app_caches_reset(forget_pools=True)
 
 
 @pytest.fixture

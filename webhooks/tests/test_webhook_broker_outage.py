@@ -86,7 +86,7 @@ def broker_and_worker(transactional_db, tmp_path):
             worker.wait(5)
         server.stop()
         app.conf.update(saved)
-        celery_app_caches_reset()
+        celery_app_caches_reset(forget_pools=True)
 
 
 def recorded_in_a_committed_change(submission: Submission, trigger: str) -> WebhookEvent:

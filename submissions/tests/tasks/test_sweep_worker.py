@@ -73,7 +73,7 @@ def redis_worker():
     finally:
         signals.task_postrun.disconnect(close_thread_connections)
         app.conf.update(saved)
-        celery_app_caches_reset()
+        celery_app_caches_reset(forget_pools=True)
         client = redis.Redis.from_url(REDIS_URL)
         leftovers = list(client.scan_iter(match=f"*{queue}*"))  # the queue and kombu's bindings of it
         if leftovers:
